@@ -1,0 +1,1 @@
+"""Digest definitions: what a channel gets, when."""

@@ -1,0 +1,35 @@
+"""The exception tree. Catch where a user needs an answer; let the rest reach one error handler."""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base of every error newsbot raises on purpose. ``str(err)`` is a message fit for a user."""
+
+
+class ConfigError(NewsbotError):
+    """Settings or a digest definition are missing or malformed (names the setting/file and key)."""
+
+
+class ArticleError(NewsbotError):
+    """One article file cannot be used; the loader skips it with this message as the reason."""
+
+
+class ArticlesUnavailableError(NewsbotError):
+    """An articles folder does not exist or cannot be read."""
+
+
+class QueryError(NewsbotError):
+    """A topic lookup or a command argument that cannot be answered; the message says what would work."""
+
+
+class StoreError(NewsbotError):
+    """The store cannot complete an operation (database unreadable, migration failed, ...)."""
+
+
+class SlackPostError(NewsbotError):
+    """Posting to Slack failed in a way retries will not fix. ``code`` is Slack's error string."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message or f"Slack answered {code}")
+        self.code = code

@@ -1,0 +1,1 @@
+"""Persistence: channel digests, post history, audit log."""
