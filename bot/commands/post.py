@@ -1,16 +1,120 @@
-"""`newsbot post` (placeholder until its issue lands)."""
+"""`newsbot post CHANNEL_OR_DIGEST [--now ISO8601]`: post now, with the same rules as `/news-admin post`.
+
+The occurrence is the current time (or --now); the digest carries what the channel has not seen yet,
+and an empty one is not posted. A digest name selects that digest; a channel (#name, C0123 or
+<#C0123|name>) selects every digest of that channel. A short 429 is waited out here: a command line
+has no other channel to hold up.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.digests.spec import DigestSpec
+from bot.errors import QueryError
+
+if TYPE_CHECKING:  # the Slack stack loads only when the command runs
+    from bot.services.posting import PostingService
+
+MAX_WAIT = timedelta(seconds=60)
+MAX_TRIES = 4
+OK_STATUSES = frozenset({"posted", "already", "empty"})
+_MENTION = re.compile(r"^<#([A-Z0-9]+)(?:\|([^>]*))?>$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("post", help="not available yet")
+    parser = subparsers.add_parser(
+        "post",
+        help="post a digest now (what its channel has not seen yet)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument("target", metavar="CHANNEL_OR_DIGEST", help="a digest name, or a channel")
+    parser.add_argument(
+        "--now",
+        type=parse_now,
+        default=None,
+        metavar="ISO8601",
+        help="the time to post as, e.g. 2026-03-29T08:00:00+02:00 (no offset = UTC; default: the clock)",
+    )
     parser.set_defaults(handler=run)
 
 
+def parse_now(raw: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {raw!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def channel_ref(target: str) -> tuple[str | None, str | None]:
+    """(channel ID, channel name) named by ``target``; either may be None."""
+    target = target.strip()
+    mention = _MENTION.match(target)
+    if mention:
+        return mention.group(1), mention.group(2) or None
+    if _CHANNEL_ID.match(target):
+        return target, None
+    return None, target.removeprefix("#")
+
+
+def select_digests(
+    specs: Sequence[DigestSpec], target: str, resolve: Callable[[str], str | None]
+) -> list[DigestSpec]:
+    """The digest named ``target``, else every digest of the channel ``target``; QueryError when none."""
+    by_name = [s for s in specs if s.name == target]
+    if by_name:
+        return by_name
+    channel_id, name = channel_ref(target)
+    wanted = {c for c in (channel_id, name, f"#{name}" if name else None) if c}
+    found = [s for s in specs if s.channel in wanted]
+    if not found and channel_id is None and name:
+        resolved = resolve(name)
+        found = [s for s in specs if resolved is not None and s.channel == resolved]
+    if not found:
+        names = ", ".join(sorted(s.name for s in specs)) or "none yet"
+        raise QueryError(f"no digest named {target!r} and none posts to that channel (digests: {names})")
+    return sorted(found, key=lambda s: s.name)
+
+
 def run(args: argparse.Namespace) -> int:
-    print("newsbot post: not available yet")
-    return 1
+    from bot.settings import DEFAULT_DOTENV, Settings
+    from bot.wiring import build_services, utc_now
+
+    settings = Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV, require_signing_secret=False)
+    services = build_services(settings)
+    try:
+        services.reload()
+        now: datetime = args.now or utc_now()
+        specs = select_digests(services.store.list_digests(), args.target, services.poster.resolve_channel)
+        failures = 0
+        for spec in specs:
+            status = _post_one(services.posting, spec, now)
+            failures += status not in OK_STATUSES
+        return 1 if failures else 0
+    finally:
+        services.close()
+
+
+def _post_one(posting: PostingService, spec: DigestSpec, now: datetime) -> str:
+    occurrence = now
+    for _ in range(MAX_TRIES):
+        outcome = posting.post_occurrence(spec, occurrence, now=now, manual=True)
+        wait = outcome.retry_at - now if outcome.retry_at is not None else None
+        if outcome.status != "deferred" or wait is None or wait > MAX_WAIT:
+            break
+        print(f"{spec.name}: {outcome.detail}; retrying in {wait.total_seconds():.0f}s")
+        time.sleep(max(0.0, wait.total_seconds()))
+        now += wait
+    where = f"#{spec.channel}" if not _CHANNEL_ID.match(spec.channel) else spec.channel
+    extra = f" ts={outcome.ts}" if outcome.ts else ""
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    print(f"{spec.name} -> {where}: {outcome.status}{extra}{detail}")
+    return str(outcome.status)

@@ -1,16 +1,147 @@
-"""`newsbot run` (placeholder until its issue lands)."""
+"""`newsbot run`: the Slack app (HTTP or Socket Mode) plus the scheduler, until SIGTERM or SIGINT.
+
+Threads: the scheduler ticks and reloads articles every NEWSBOT_RELOAD_MINUTES; the front end (waitress
+or the Socket Mode connection) answers Slack; the main thread waits for signals. SIGHUP reloads the
+articles and digests/*.yaml at once. SIGTERM/SIGINT: stop taking requests, let the tick in flight
+finish (its posts are recorded, so nothing is lost or posted twice), close the store, exit 0.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import logging
+import os
+import signal
+import threading
+from types import FrameType
+from typing import Any, Protocol
+
+from slack_bolt import App
+
+from bot.app import build_app
+from bot.errors import NewsbotError
+from bot.settings import DEFAULT_DOTENV, Settings, configure_logging
+from bot.wiring import Services, build_services
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_JOIN_SECONDS = 60.0
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("run", help="not available yet")
+    parser = subparsers.add_parser(
+        "run",
+        help="run the Slack bot and the digest scheduler",
+        description="Serve Slack (HTTP on PORT, or Socket Mode when SLACK_APP_TOKEN is set) and post "
+        "digests on schedule. Settings come from the environment and ./.env (see .env.example).",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("newsbot run: not available yet")
-    return 1
+    settings = Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV)
+    configure_logging(settings)
+    return serve(settings)
+
+
+class FrontEnd(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class _Http:
+    def __init__(self, app: App, services: Services, port: int) -> None:
+        from bot.server import HttpServer, make_wsgi_app
+
+        self._server = HttpServer(make_wsgi_app(app, services.health_report), port=port)
+
+    def start(self) -> None:
+        self._server.start_in_thread()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+class _SocketMode:
+    def __init__(self, app: App, app_token: str) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self._handler = SocketModeHandler(app, app_token)
+
+    def start(self) -> None:
+        self._handler.connect()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack in Socket Mode")
+
+    def stop(self) -> None:
+        self._handler.close()  # type: ignore[no-untyped-call]
+
+
+def serve(settings: Settings, *, stop: threading.Event | None = None, handle_signals: bool = True) -> int:
+    """Run until ``stop`` is set (by SIGTERM/SIGINT when ``handle_signals``). Returns the exit code."""
+    stop = stop or threading.Event()
+    reload_now = threading.Event()
+    services = build_services(settings)
+    scheduler: threading.Thread | None = None
+    front: FrontEnd | None = None
+    try:
+        services.reload()
+        app = build_app(settings, services)
+        if handle_signals:
+            _install_signals(stop, reload_now)
+        scheduler = threading.Thread(
+            target=services.scheduler.run_forever,
+            args=(stop,),
+            kwargs={
+                "clock": services.clock,
+                "reload": services.reload,
+                "reload_seconds": max(1, round(settings.reload_minutes * 60)),
+            },
+            name="newsbot-scheduler",
+        )
+        scheduler.start()
+        if settings.slack_app_token:
+            front = _SocketMode(app, settings.slack_app_token)
+        else:
+            front = _Http(app, services, settings.port)
+        front.start()
+        mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+        log.info("newsbot is running (%s); owner %s", mode, services.owner)
+        while not stop.wait(0.5):
+            if reload_now.is_set():
+                reload_now.clear()
+                _reload(services)
+        log.info("stopping: no new requests; waiting for posts in flight")
+    finally:
+        stop.set()
+        if front is not None:
+            front.stop()
+        if scheduler is not None:
+            scheduler.join(SCHEDULER_JOIN_SECONDS)
+        services.close()
+        log.info("stopped")
+    if scheduler.is_alive():
+        log.error("the scheduler did not stop within %.0f s", SCHEDULER_JOIN_SECONDS)
+        return 1
+    return 0
+
+
+def _reload(services: Services) -> None:
+    try:
+        snapshot = services.reload()
+        log.info("reloaded on SIGHUP: %d articles", snapshot.articles)
+    except NewsbotError as err:
+        log.error("reload failed (keeping the previous articles and digests): %s", err)
+
+
+def _install_signals(stop: threading.Event, reload_now: threading.Event) -> None:
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    def on_hup(signum: int, frame: FrameType | None) -> None:
+        reload_now.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, on_hup)

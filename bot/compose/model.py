@@ -34,7 +34,10 @@ class Story:
 
     @property
     def urls(self) -> tuple[str, ...]:
-        return (self.lead.url, *(a.url for a in self.merged), *(c.url for c in self.coverage))
+        # A merged article is also shown as coverage: list each URL once.
+        return tuple(
+            dict.fromkeys((self.lead.url, *(a.url for a in self.merged), *(c.url for c in self.coverage)))
+        )
 
 
 @dataclass(frozen=True, slots=True)

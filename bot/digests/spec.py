@@ -30,7 +30,8 @@ class DigestSpec:
     ``window_hours`` bounds the stories of a digest that has never posted; after its first post,
     a digest carries what was published since its last post (and never what the channel has seen).
     ``days`` holds weekday numbers (0 = Monday). ``types`` empty means every type.
-    ``source`` is "file" (digests/*.yaml) or "slack" (/news-admin subscribe).
+    ``source`` is "file" (digests/*.yaml) or "slack" (/news-admin subscribe); ``origin`` says where a
+    file digest is defined (e.g. "digests/morning.yaml"), for `/news-admin list` and error messages.
     """
 
     name: str
@@ -51,3 +52,4 @@ class DigestSpec:
     source: str = "file"
     enabled: bool = True
     created_by: str | None = None
+    origin: str | None = None

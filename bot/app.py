@@ -1,0 +1,61 @@
+"""The Bolt app factory. The App exists only inside ``build_app``: importing this module starts nothing."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.respond import Respond
+
+from bot.listeners import admin_command, news_command, share_action
+from bot.settings import Settings
+from bot.slack.client import make_client
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
+
+log = logging.getLogger(__name__)
+
+LISTENER_WORKERS = 32
+SORRY = "Sorry, something went wrong on newsbot's side. Please try again in a minute."
+
+
+def build_app(settings: Settings, services: Services) -> App:
+    """The Bolt app with every listener registered; its WebClient talks to ``settings.slack_api_url``.
+
+    ``token_verification_enabled=False``: no auth.test at construction, so building the app (in tests,
+    or while Slack is down) needs no network; Bolt calls auth.test on the first request instead.
+    """
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=False,
+        # Socket Mode requests carry no signature; Bolt skips the check for them by itself.
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bot.bolt"),
+        # A listener acks as soon as it starts, so a free worker is what keeps acks fast under load
+        # (Bolt's default is 5 workers).
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"
+        ),
+    )
+    news_command.register(app, services)
+    share_action.register(app, services)
+    admin_command.register(app, services)
+    app.error(_error_handler)
+    return app
+
+
+def _error_handler(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse | None:
+    """One place for whatever a listener did not handle: log it, tell the person politely."""
+    log.error("unhandled error in a Slack listener: %r", error, exc_info=error)
+    if respond.response_url:
+        try:
+            respond({"response_type": "ephemeral", "replace_original": False, "text": SORRY})
+        except Exception as err:  # noqa: BLE001 - reporting must not raise from the error handler
+            log.warning("could not tell the user about the error: %r", err)
+    return None

@@ -1,0 +1,92 @@
+"""The persistent parse cache: per file (path, mtime_ns, size) → parse outcome, so restarts skip parsing.
+
+The cache is only ever an optimisation: a missing, corrupt, foreign or outdated file is ignored
+(and rebuilt on the next save), never fatal. Writes are atomic (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from bot.articles.parse import MAX_EXCERPT, MAX_TITLE, ParsedFile
+from bot.models import Article, Related
+
+# Bump when parsing rules change; field lists and limits are part of the key, so a model change
+# invalidates old caches by itself.
+CACHE_FORMAT: Final = 1
+_MAGIC: Final = b"newsbot-parse-cache\n"
+
+
+def cache_key() -> str:
+    """What a cache must have been written with to be reused."""
+    names = [f.name for cls in (Article, Related, ParsedFile) for f in dataclasses.fields(cls)]
+    return f"{CACHE_FORMAT}|{','.join(names)}|{MAX_EXCERPT}|{MAX_TITLE}"
+
+
+# path → (mtime_ns, size, outcome)
+Entries = dict[str, tuple[int, int, ParsedFile]]
+
+_ALLOWED: Final = frozenset(
+    {
+        ("bot.models", "Article"),
+        ("bot.models", "Related"),
+        ("bot.articles.parse", "ParsedFile"),
+        ("datetime", "datetime"),
+        ("datetime", "timezone"),
+        ("datetime", "timedelta"),
+        ("builtins", "set"),
+    }
+)
+
+
+class _RecordUnpickler(pickle.Unpickler):
+    """Unpickles only our record types: a tampered cache file cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"unexpected {module}.{name} in parse cache")
+        return super().find_class(module, name)
+
+
+def read_cache(path: Path) -> Entries:
+    """The cached entries, or {} when the file is missing, unreadable, corrupt or from another version."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    if not data.startswith(_MAGIC):
+        return {}
+    try:
+        payload = _RecordUnpickler(io.BytesIO(data[len(_MAGIC) :])).load()
+    except Exception:  # noqa: BLE001 - any damage means "no cache", by design
+        return {}
+    if not isinstance(payload, dict) or payload.get("key") != cache_key():
+        return {}
+    entries = payload.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def write_cache(path: Path, entries: Entries) -> str | None:
+    """Save entries atomically; returns a warning instead of raising when the cache cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(_MAGIC)
+                pickle.dump({"key": cache_key(), "entries": entries}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(temp_name).replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(temp_name).unlink()
+            raise
+    except OSError as err:
+        return f"parse cache {path} not saved ({err.strerror or err})"
+    return None

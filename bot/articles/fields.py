@@ -1,0 +1,106 @@
+"""Field readers: one loose YAML value in, one clean typed value out (or a reason it is unusable)."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+_TRUE = frozenset({"true", "yes", "on"})
+_FALSE = frozenset({"false", "no", "off"})
+_NUMBERS: dict[float, float] = {}
+_SPACE = re.compile(r"\s")
+
+
+def text(value: Any) -> str | None:
+    """A scalar as text; None for missing, blank or non-scalar values."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return None
+
+
+def intern(value: str) -> str:
+    """Share one copy of strings that repeat across thousands of articles (outlets, topics, types)."""
+    return sys.intern(value)
+
+
+def number(value: Any) -> float | None:
+    """A finite number (int, float or numeric string); None when missing. Raises ValueError if malformed."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a number: {_short(value)}")
+    try:
+        result = float(value)
+    except ValueError:
+        raise ValueError(f"not a number: {_short(value)}") from None
+    if not math.isfinite(result):
+        raise ValueError(f"not a finite number: {_short(value)}")
+    # Scores repeat (0..189), so one float object per value keeps 10k+ records small.
+    return _NUMBERS.setdefault(result, result)
+
+
+def timestamp(value: Any) -> datetime:
+    """A timezone-aware UTC datetime from an ISO 8601 string (Z, offset or naive = UTC) or a date/datetime."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        cleaned = value.strip()
+        if cleaned[-1:] in ("z", "Z"):
+            cleaned = cleaned[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(cleaned)
+        except ValueError:
+            raise ValueError(f"unparseable date {_short(value)}") from None
+    else:
+        raise ValueError(f"unparseable date {_short(value)}")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def flag(value: Any) -> bool | None:
+    """A yes/no flag; None when missing. Raises ValueError when it is neither."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"not true/false: {_short(value)}")
+
+
+def web_url(value: Any) -> str | None:
+    """An absolute http(s) URL, else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url.startswith(("https://", "http://")) or len(url) < 11 or _SPACE.search(url):
+        return None
+    return url
+
+
+def first_url(mapping: dict[Any, Any]) -> str | None:
+    """webUrl, else originalUrl, else ampWebUrl: the first usable one."""
+    for key in ("webUrl", "originalUrl", "ampWebUrl"):
+        url = web_url(mapping.get(key))
+        if url:
+            return url
+    return None
+
+
+def domain_of(url: str) -> str:
+    """The host of a URL without a leading www., for outlets that give no domain."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."

@@ -1,0 +1,177 @@
+"""Load article folders: scan, reuse cached parses, parse the rest (on all cores when many), deduplicate."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from bot.articles.cache import Entries, read_cache, write_cache
+from bot.articles.parse import ParsedFile, parse_file
+from bot.articles.scan import scan_roots
+from bot.articles.yamlread import default_backend
+from bot.models import Article
+
+Progress = Callable[[int, int], None]
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 1500
+_CHUNK = 250
+
+
+class Skipped(NamedTuple):
+    """A file that could not be used, and why (one line)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Usable articles (one per URL, newest first) and what the load had to say about the rest."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+    duplicates: int
+    seconds: float
+    files: int
+    parsed: int
+
+
+class ArticleLibrary:
+    """The articles of some folders, kept current by ``reload()``: only new or changed files are parsed.
+
+    ``cache_path`` (optional) persists parses across processes. ``backend`` picks the YAML parser
+    ("yaml-rs" or "pyyaml"; default: yaml-rs when installed). ``workers`` caps parse processes.
+    """
+
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        cache_path: Path | None = None,
+        *,
+        backend: str | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.roots = tuple(Path(root) for root in roots)
+        self.cache_path = cache_path
+        self.backend = backend or default_backend()
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._entries: Entries | None = None
+        self._last: LoadResult | None = None
+
+    def reload(self, progress: Progress | None = None) -> LoadResult:
+        """Re-scan the folders; parse only files whose (mtime, size) changed; drop removed ones."""
+        started = time.perf_counter()
+        warnings: list[str] = []
+        signatures = scan_roots(self.roots, warnings)
+        if self._entries is None:
+            self._entries = read_cache(self.cache_path) if self.cache_path else {}
+            self._last = None
+        old = self._entries
+        entries: Entries = {}
+        stale: list[str] = []
+        for path, (mtime_ns, size) in signatures.items():
+            cached = old.get(path)
+            if cached is not None and cached[0] == mtime_ns and cached[1] == size:
+                entries[path] = cached
+            else:
+                stale.append(path)
+        changed = bool(stale) or len(entries) != len(old)
+        if not changed and self._last is not None and not warnings:
+            result = dataclasses.replace(self._last, seconds=time.perf_counter() - started, parsed=0)
+            self._last = result
+            return result
+        for path, parsed in zip(stale, self._parse(stale, progress), strict=True):
+            mtime_ns, size = signatures[path]
+            entries[path] = (mtime_ns, size, parsed)
+        entries = {path: entries[path] for path in signatures}  # back in path order
+        self._entries = entries
+        if changed and self.cache_path is not None:
+            problem = write_cache(self.cache_path, entries)
+            if problem:
+                warnings.append(problem)
+        result = _combine(entries, warnings, len(stale), started)
+        self._last = result
+        return result
+
+    def _parse(self, paths: list[str], progress: Progress | None) -> Iterable[ParsedFile]:
+        total = len(paths)
+        if total >= PARALLEL_THRESHOLD and self.workers > 1:
+            return _parse_parallel(paths, self.backend, self.workers, progress)
+        results: list[ParsedFile] = []
+        for done, path in enumerate(paths, start=1):
+            results.append(parse_file(Path(path), self.backend))
+            if progress is not None and (done % _CHUNK == 0 or done == total):
+                progress(done, total)
+        return results
+
+
+def load_articles(
+    roots: Sequence[Path],
+    *,
+    cache_path: Path | None = None,
+    progress: Progress | None = None,
+    backend: str | None = None,
+    workers: int | None = None,
+) -> LoadResult:
+    """One-shot load of the article folders (see ArticleLibrary for the options)."""
+    library = ArticleLibrary(roots, cache_path, backend=backend, workers=workers)
+    return library.reload(progress)
+
+
+def _parse_chunk(paths: list[str], backend: str) -> list[ParsedFile]:
+    return [parse_file(Path(path), backend) for path in paths]
+
+
+def _parse_parallel(
+    paths: list[str], backend: str, workers: int, progress: Progress | None
+) -> list[ParsedFile]:
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    # forkserver: forking a process that runs Slack/scheduler threads is unsafe; the server is not.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    results: list[ParsedFile] = []
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)), mp_context=multiprocessing.get_context(method)
+    ) as pool:
+        for chunk_result in pool.map(_parse_chunk, chunks, [backend] * len(chunks)):
+            results.extend(chunk_result)
+            if progress is not None:
+                progress(len(results), len(paths))
+    return results
+
+
+def _combine(entries: Entries, warnings: list[str], parsed: int, started: float) -> LoadResult:
+    """One article per URL: the latest publishedDateTime wins, ties go to the later path."""
+    winners: dict[str, Article] = {}
+    skipped: list[Skipped] = []
+    duplicates = 0
+    for path, (_, _, outcome) in entries.items():  # entries are in path order
+        warnings.extend(outcome.warnings)
+        article = outcome.article
+        if article is None:
+            skipped.append(Skipped(path, outcome.reason or "unusable"))
+            continue
+        current = winners.get(article.url)
+        if current is not None:
+            duplicates += 1
+            if current.published > article.published:
+                continue
+        winners[article.url] = article
+    articles = sorted(winners.values(), key=lambda a: a.url)
+    articles.sort(key=lambda a: a.published, reverse=True)
+    return LoadResult(
+        articles=tuple(articles),
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+        duplicates=duplicates,
+        seconds=time.perf_counter() - started,
+        files=len(entries),
+        parsed=parsed,
+    )

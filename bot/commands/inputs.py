@@ -1,0 +1,91 @@
+"""What `preview`, `query` and `demo` share: the clock, the folders, loading, and printing a payload."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.errors import QueryError
+
+SKIPPED_SHOWN = 20
+
+
+def add_clock_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--now",
+        metavar="ISO8601",
+        type=parse_now,
+        help="fix the clock, e.g. 2023-06-01T08:00Z (default: now)",
+    )
+
+
+def add_articles_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--articles",
+        metavar="DIR",
+        type=Path,
+        help="articles folder (default: $NEWSBOT_ARTICLES, else the bundled sample)",
+    )
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print exactly the chat.postMessage payload")
+
+
+def parse_now(text: str) -> datetime:
+    """An ISO 8601 instant; a time without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2023-06-01T08:00Z)") from err
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def clock(args: argparse.Namespace) -> datetime:
+    now: datetime | None = args.now
+    return now if now is not None else datetime.now(UTC)
+
+
+def articles_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
+    from bot.articles import sample_dir
+
+    chosen: Path | None = args.articles
+    if chosen is None and environ.get("NEWSBOT_ARTICLES"):
+        chosen = Path(environ["NEWSBOT_ARTICLES"]).expanduser()
+    return chosen if chosen is not None else sample_dir()
+
+
+def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
+    chosen: Path | None = getattr(args, "digests", None)
+    if chosen is None and environ.get("NEWSBOT_DIGESTS"):
+        chosen = Path(environ["NEWSBOT_DIGESTS"]).expanduser()
+    return chosen if chosen is not None else Path("digests")
+
+
+def load(folder: Path) -> Any:
+    """The articles of ``folder`` (a LoadResult); each skipped file is reported on stderr."""
+    from bot.articles import load_articles
+
+    if not folder.is_dir():
+        raise QueryError(f"articles folder {folder} does not exist")
+    result = load_articles([folder])
+    for skipped in result.skipped[:SKIPPED_SHOWN]:
+        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    if len(result.skipped) > SKIPPED_SHOWN:
+        print(f"… and {len(result.skipped) - SKIPPED_SHOWN} more skipped files", file=sys.stderr)
+    return result
+
+
+def print_payload(payload: dict[str, Any], *, as_json: bool) -> None:
+    from bot.compose.terminal import render_text
+
+    if as_json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(render_text(payload, ansi=sys.stdout.isatty()))

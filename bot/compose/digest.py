@@ -1,0 +1,70 @@
+"""Compose one digest: filter the index's stories for a spec, rank them, keep the top ``max_items``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from bot.compose import ranking
+from bot.compose.model import Digest
+from bot.compose.stories import StoryEntry, StoryIndex, to_stories
+from bot.digests.spec import DigestSpec
+
+
+def _eligible(
+    index: StoryIndex, spec: DigestSpec, now: datetime, since: datetime | None
+) -> Iterator[StoryEntry]:
+    """Stories passing the spec's filters, in the index's order (see ``bot.compose.ranking``)."""
+    start = ranking.window_start(now, since, spec.window_hours)
+    types = {t.casefold() for t in spec.types}
+    for pos in index.ranked(spec.topics):
+        entry = index.stories[pos]
+        lead = entry.lead
+        if (
+            ranking.in_window(lead.published, start, now)
+            and ranking.passes_quality(lead.quality, spec.min_quality)
+            and (not types or lead.type.casefold() in types)
+        ):
+            yield entry
+
+
+def compose_digest(
+    index: StoryIndex,
+    spec: DigestSpec,
+    now: datetime,
+    *,
+    since: datetime | None,
+    exclude_urls: frozenset[str] = frozenset(),
+    max_items: int | None = None,
+) -> Digest:
+    """The digest of ``spec`` at ``now``: stories published after ``since`` (the digest's last post),
+    else within the last ``spec.window_hours``; best first, at most ``max_items`` (default the spec's).
+
+    A story with an article in ``exclude_urls`` (already posted to the channel) is left out.
+    ``Digest.total`` counts every story that qualified, before the cut to ``max_items``.
+    """
+    stories = [
+        entry
+        for entry in _eligible(index, spec, now, since)
+        if not exclude_urls or exclude_urls.isdisjoint(entry.member_urls)
+    ]
+    if spec.weights != index.weights:
+        # Another digest's weights: same filter, re-sorted (the lead of each story stays the index's).
+        def key(entry: StoryEntry) -> ranking.RankKey:
+            base = ranking.base_score(entry.lead.quality, entry.outlets, spec.weights)
+            order = ranking.order_key(base, entry.lead.published, spec.weights)
+            return ranking.rank_key(order, entry.lead.published, entry.lead.url)
+
+        stories.sort(key=key)
+    limit = spec.max_items if max_items is None else max_items
+    return Digest(
+        name=spec.name,
+        title=spec.title or spec.name,
+        timezone=spec.timezone,
+        now=now,
+        since=since,
+        topics=spec.topics,
+        stories=to_stories(stories[: max(0, limit)], now, spec.weights),
+        total=len(stories),
+        template=spec.template,
+    )

@@ -1,0 +1,105 @@
+"""The one place that decides who may change digests: a Bolt listener middleware on `/news-admin`.
+
+Open to everyone: ``list``, ``preview``, ``help`` (the bare command is help), as the grammar reads
+the text. Everything else (subscribe, unsubscribe, post, and any action added later, which stays
+closed until someone opens it here) needs a workspace admin or owner (users.info) or a user
+in NEWSBOT_ADMINS. Others get a polite ephemeral refusal in the acknowledgement itself, and the
+listener never runs, so nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.admin.grammar import parse_admin_command
+from bot.errors import QueryError
+
+OPEN_VERBS = frozenset({"list", "preview", "help"})
+DEFAULT_TTL_SECONDS = 300.0
+
+log = logging.getLogger(__name__)
+
+
+def command_verb(text: str) -> str:
+    """The action the grammar reads in ``text``; for text it rejects, the first word lower-cased
+    (so a non-admin's malformed `subscribe` is refused rather than corrected)."""
+    try:
+        return parse_admin_command(text).action
+    except QueryError:
+        words = text.strip().split(maxsplit=1)
+        return words[0].lower() if words else ""
+
+
+def refusal_message() -> dict[str, Any]:
+    return {
+        "response_type": "ephemeral",
+        "text": (
+            "Sorry, only workspace admins and owners (and the people listed in NEWSBOT_ADMINS) can "
+            "change digests. Anyone can use `/news-admin list`, `/news-admin preview` and "
+            "`/news-admin help`. Nothing was changed."
+        ),
+    }
+
+
+class AdminGuard:
+    """Caches each user's users.info answer for ``ttl_seconds`` (admins rarely change; Slack's
+    users.info is rate limited), keyed by (team, user)."""
+
+    def __init__(
+        self,
+        admins: frozenset[str],
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._admins = admins
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+
+    def is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
+        if user_id in self._admins:
+            return True
+        key = (team_id, user_id)
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except (SlackApiError, SlackClientError) as err:
+            # Not cached: the next attempt asks again. Refusing is the safe answer meanwhile.
+            log.warning("users.info failed for %s: %s; treating as not an admin", user_id, err)
+            return False
+        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self._lock:
+            self._cache[key] = (now, allowed)
+        return allowed
+
+    def middleware(
+        self, client: WebClient, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        """Bolt listener middleware (arguments are injected by name)."""
+        if command_verb(str(body.get("text") or "")) in OPEN_VERBS:
+            return next()
+        user_id = str(body.get("user_id") or "")
+        team_id = str(body.get("team_id") or "")
+        if user_id and self.is_admin(client, team_id, user_id):
+            return next()
+        log.info("refused /news-admin %r for %s", command_verb(str(body.get("text") or "")), user_id)
+        return BoltResponse(
+            status=200,
+            body=json.dumps(refusal_message()),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )

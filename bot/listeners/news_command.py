@@ -1,0 +1,57 @@
+"""`/news TEXT`: top stories on a topic, only for the person who asked, with a Share button.
+
+The acknowledgement goes back at once and carries nothing; the answer follows through the command's
+response_url (ephemeral), so composing never counts against Slack's 3-second limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.compose.mrkdwn import escape
+from bot.listeners.share_action import MAX_QUERY_CHARS, share_value, with_share_button
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
+
+HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
+TOPICS_SHOWN = 12
+
+log = logging.getLogger(__name__)
+
+
+def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    """Usage, and the topics with the most stories (their names come from article files: escaped)."""
+    lines = [
+        "*`/news TOPIC`* shows the top stories on a topic, only to you; *Share in channel* posts them",
+        "for everyone. A topic can be a name, a word of it or an alias (`/news robotics`, `/news nlp`);",
+        "anything else is looked up in titles and excerpts (`/news quantum chips`).",
+    ]
+    if top_topics:
+        shown = ", ".join(f"{escape(name)} ({count})" for name, count in top_topics[:TOPICS_SHOWN])
+        lines += ["", f"*Top topics:* {shown}"]
+    else:
+        lines += ["", "No articles are loaded yet."]
+    lines += ["", "Channel digests: `/news-admin help`."]
+    return {"response_type": "ephemeral", "text": "\n".join(lines)}
+
+
+def register(app: App, services: Services) -> None:
+    def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = " ".join(str(command.get("text") or "").split())[:MAX_QUERY_CHARS]
+        if text.lower() in HELP_WORDS:
+            respond(help_message(services.catalog.current().top_topics))
+            return
+        now = services.clock()
+        answer = services.answer_query(text, now)
+        payload = answer.payload
+        if answer.has_stories:  # "nothing matched" is not worth sharing
+            payload = with_share_button(payload, share_value(text, now))
+        respond({**payload, "response_type": "ephemeral"})
+
+    app.command("/news")(news)

@@ -1,0 +1,239 @@
+"""The scheduler: which occurrences are due comes from the store; ``tick(now)`` posts them.
+
+Nothing about what was posted lives in memory: every tick recomputes the due occurrences from the
+digest definitions and the post records, so a restart, a second process on the same database, or a
+tick that runs late all converge on "each occurrence posted once". The store's claim makes the race
+between processes safe; the posting service makes a retry after an uncertain failure safe.
+
+Rules for one occurrence (an instant at which a digest should post) in the look-back window:
+
+- posted or skipped in the store: final, nothing to do;
+- never attempted and older than ``grace``: the bot was down; skip it (logged). Its stories go into the
+  next digest, which carries everything since the last *posted* one;
+- attempted before (a failed or abandoned claim): retried until the digest's next occurrence is due,
+  then skipped as superseded, so a long Slack outage delays a digest instead of losing it;
+- otherwise: posted now.
+
+The window never starts before the digest was created or its schedule last changed (from the audit
+log), so a digest subscribed at noon does not owe the morning's post.
+
+Channels post in parallel; one channel's digests post in order. The posting service never sleeps on a
+429: it answers "deferred" with ``retry_at``; the next tick after that retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import schedule
+
+from bot.digests.spec import DigestSpec
+from bot.errors import NewsbotError
+from bot.schedule.occurrences import occurrences_between
+from bot.store.base import AuditEntry, Store
+
+if TYPE_CHECKING:
+    from bot.services.posting import PostOutcome
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = frozenset({"posted", "skipped"})
+MISSED_REASON = "missed: bot was down beyond the grace window"
+SUPERSEDED_REASON = "superseded: the next occurrence is due before this one could be posted"
+# Audit actions that (re)start a digest's schedule; "update" counts only when it changed these fields.
+_STARTING_ACTIONS = frozenset({"create", "file_override", "enable"})
+_SCHEDULE_FIELDS = frozenset({"time", "timezone", "days", "enabled"})
+_AUDIT_SCAN_LIMIT = 10_000
+
+
+class Posting(Protocol):
+    def post_occurrence(
+        self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool = False
+    ) -> PostOutcome: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Scheduler:
+    """``tick(now)`` posts every due occurrence once; ``run_forever`` drives it with the schedule library."""
+
+    def __init__(
+        self,
+        store: Store,
+        posting: Posting,
+        *,
+        owner: str,
+        grace: timedelta = timedelta(hours=3),
+        lookback: timedelta = timedelta(days=7),
+        max_workers: int = 8,
+    ) -> None:
+        self.store = store
+        self.posting = posting
+        self.owner = owner
+        self.grace = grace
+        self.lookback = max(lookback, grace)
+        self.max_workers = max_workers
+        self._stop = threading.Event()
+        # Caches of facts the store never changes: final records, and each spec version's start time.
+        self._final: set[tuple[str, str, datetime]] = set()
+        self._starts: dict[tuple[str, str], tuple[DigestSpec, datetime | None]] = {}
+        self._tick_lock = threading.Lock()
+
+    # --- one tick ------------------------------------------------------------------------------
+    def tick(self, now: datetime) -> list[PostOutcome]:
+        """Post what is due at ``now`` (timezone-aware UTC); skip what is missed. Returns post outcomes."""
+        with self._tick_lock:
+            if self._stop.is_set():
+                return []
+            queues = self._due_by_channel(now)
+            if not queues:
+                return []
+            workers = min(self.max_workers, len(queues))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsbot-post") as pool:
+                futures = [pool.submit(self._post_channel, items, now) for items in queues.values()]
+                return [outcome for future in futures for outcome in future.result()]
+
+    def stop(self) -> None:
+        """Take no new posts; posts in flight finish (and are recorded)."""
+        self._stop.set()
+
+    def _due_by_channel(self, now: datetime) -> dict[tuple[str, str], list[tuple[DigestSpec, datetime]]]:
+        specs = [s for s in self.store.list_digests() if s.enabled]
+        live = {(s.team_id, s.name) for s in specs}
+        self._starts = {k: v for k, v in self._starts.items() if k in live}
+        queues: dict[tuple[str, str], list[tuple[DigestSpec, datetime]]] = defaultdict(list)
+        for spec in specs:
+            try:
+                for occurrence in self._due(spec, now):
+                    queues[(spec.team_id, spec.channel)].append((spec, occurrence))
+            except NewsbotError as err:
+                log.error("digest %r (team %r) cannot be scheduled: %s", spec.name, spec.team_id, err)
+        for items in queues.values():
+            items.sort(key=lambda item: (item[1], item[0].name))
+        return queues
+
+    def _due(self, spec: DigestSpec, now: datetime) -> list[datetime]:
+        start = now - self.lookback
+        started = self._schedule_start(spec)
+        if started is not None:
+            start = max(start, started)
+        occurrences = occurrences_between(spec, start, now)
+        due: list[datetime] = []
+        for index, occurrence in enumerate(occurrences):
+            key = (spec.team_id, spec.name, occurrence)
+            if key in self._final:
+                continue
+            record = self.store.get_post(spec.team_id, spec.name, occurrence)
+            if record is not None and record.status in FINAL_STATUSES:
+                self._final.add(key)
+                continue
+            superseded = index < len(occurrences) - 1
+            if record is None and now - occurrence > self.grace:
+                self._skip(spec, occurrence, MISSED_REASON, now)
+            elif record is not None and superseded and now - occurrence > self.grace:
+                self._skip(spec, occurrence, SUPERSEDED_REASON, now)
+            elif record is not None and record.retry_at is not None and record.retry_at > now:
+                continue  # deferred (429 or backoff): a later tick retries
+            else:
+                due.append(occurrence)
+        return due
+
+    def _skip(self, spec: DigestSpec, occurrence: datetime, reason: str, now: datetime) -> None:
+        self.store.skip(spec.team_id, spec.name, occurrence, channel=spec.channel, reason=reason, now=now)
+        self._final.add((spec.team_id, spec.name, occurrence))
+        log.warning(
+            "digest %r (team %r) occurrence %s skipped: %s",
+            spec.name,
+            spec.team_id,
+            occurrence.isoformat(),
+            reason,
+        )
+
+    def _post_channel(self, items: Sequence[tuple[DigestSpec, datetime]], now: datetime) -> list[PostOutcome]:
+        """One channel's posts, in order: Slack allows about one message per second per channel."""
+        outcomes: list[PostOutcome] = []
+        for spec, occurrence in items:
+            if self._stop.is_set():
+                break
+            try:
+                outcome = self.posting.post_occurrence(spec, occurrence, now=now)
+            except NewsbotError as err:
+                log.error("digest %r occurrence %s failed: %s", spec.name, occurrence.isoformat(), err)
+                continue
+            except Exception:  # one digest's bug must not stop the other channels
+                log.exception("digest %r occurrence %s crashed", spec.name, occurrence.isoformat())
+                continue
+            outcomes.append(outcome)
+            if outcome.status in ("posted", "already", "empty"):
+                self._final.add((spec.team_id, spec.name, occurrence))
+            elif outcome.status in ("deferred", "paused"):
+                break  # the channel (or all posting) waits; the rest of this queue goes next tick
+        return outcomes
+
+    # --- when a digest's schedule started --------------------------------------------------------
+    def _schedule_start(self, spec: DigestSpec) -> datetime | None:
+        """When the digest was created, re-enabled or got its current time/days/timezone (None: unknown)."""
+        key = (spec.team_id, spec.name)
+        cached = self._starts.get(key)
+        if cached is not None and cached[0] == spec:
+            return cached[1]
+        started = schedule_start_from_audit(self.store.audit_log(spec.team_id, _AUDIT_SCAN_LIMIT), spec.name)
+        self._starts[key] = (spec, started)
+        return started
+
+    # --- the loop --------------------------------------------------------------------------------
+    def run_forever(
+        self,
+        stop_event: threading.Event,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        reload: Callable[[], object] | None = None,
+        tick_seconds: int = 15,
+        reload_seconds: int = 300,
+    ) -> None:
+        """Tick every ``tick_seconds`` and reload every ``reload_seconds`` until ``stop_event`` is set.
+
+        The schedule library only paces the calls; what is due is decided by ``tick(clock())``.
+        """
+        jobs = schedule.Scheduler()
+        jobs.every(tick_seconds).seconds.do(self._guarded, lambda: self.tick(clock()))
+        if reload is not None:
+            jobs.every(reload_seconds).seconds.do(self._guarded, reload)
+        self._guarded(lambda: self.tick(clock()))
+        while not stop_event.is_set():
+            jobs.run_pending()
+            idle = jobs.idle_seconds
+            stop_event.wait(timeout=1.0 if idle is None else min(1.0, max(idle, 0.05)))
+        self.stop()
+        # Wait for a tick another thread may be running (its posts in flight finish and are recorded).
+        with self._tick_lock:
+            pass
+
+    def _guarded(self, job: Callable[[], object]) -> None:
+        try:
+            job()
+        except NewsbotError as err:
+            log.error("scheduled job failed: %s", err)
+        except Exception:  # the loop must outlive one failed tick
+            log.exception("scheduled job crashed")
+
+
+def schedule_start_from_audit(entries: Sequence[AuditEntry], digest: str) -> datetime | None:
+    """The newest audit entry that (re)started ``digest``'s schedule, or None when there is none."""
+    for entry in entries:  # newest first
+        if entry.digest != digest:
+            continue
+        if entry.action in _STARTING_ACTIONS:
+            return entry.at
+        changed = entry.details.get("changed")
+        if entry.action == "update" and isinstance(changed, dict) and _SCHEDULE_FIELDS & changed.keys():
+            return entry.at
+    return None

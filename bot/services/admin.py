@@ -1,0 +1,286 @@
+"""What `/news-admin` does: subscribe, unsubscribe, list, preview and post (the listener renders).
+
+Who may call what is decided before this (bot.listeners.admin_guard); every method here trusts
+its caller and raises ``QueryError`` with a message for the user when the request cannot be done.
+Nothing is saved unless the whole request is valid and the bot can post in the channel.
+
+Precedence: a digest defined in digests/*.yaml belongs to the file. `/news-admin` refuses to change
+or remove it (the message names the file), and at start-up the file's definition replaces a
+Slack-created digest of the same name (``Store.sync_file_digests``, audited).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.admin.grammar import USAGES, AdminCommand, resolve_subscribe
+from bot.digests.spec import DigestSpec
+from bot.digests.values import ChannelRef
+from bot.errors import NewsbotError, QueryError
+from bot.store.base import Store
+from bot.store.codec import spec_diff
+from bot.topics import TopicMatcher
+
+if TYPE_CHECKING:
+    from bot.services.posting import PostOutcome
+
+# (digest, now) -> the chat.postMessage payload the digest would post now (shown ephemerally).
+Previewer = Callable[[DigestSpec, datetime], Mapping[str, Any]]
+# (digest, now) -> what posting what the channel has not seen yet did (PostingService, manual=True).
+PostNow = Callable[[DigestSpec, datetime], "PostOutcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    id: str
+    name: str
+    is_private: bool
+    is_member: bool
+    is_archived: bool
+
+
+class ChannelDirectory(Protocol):
+    """The Slack channel look-ups the admin service needs (bot.slack implements it over WebClient)."""
+
+    def info(self, channel_id: str) -> ChannelInfo | None:
+        """None when Slack does not show the bot the channel (unknown, or private without the bot)."""
+
+    def find_by_name(self, name: str) -> ChannelInfo | None:
+        """The channel called ``name`` (no '#'), or None."""
+
+    def join(self, channel_id: str) -> None:
+        """Join a public channel; raises a NewsbotError when Slack refuses."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    """``changes`` holds ``{field: [old, new]}`` for an update (empty for a new digest or no change)."""
+
+    spec: DigestSpec
+    created: bool
+    changes: Mapping[str, list[Any]]
+    joined: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DigestListing:
+    spec: DigestSpec
+    source: str  # "file digests/x.yaml" or "slack, by <@U…>"
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    spec: DigestSpec
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PostNowResult:
+    spec: DigestSpec
+    outcome: PostOutcome
+
+
+def source_label(spec: DigestSpec) -> str:
+    if spec.source == "file":
+        return f"file {spec.origin or 'digests/*.yaml'}"
+    return f"slack, by <@{spec.created_by}>" if spec.created_by else "slack"
+
+
+class AdminService:
+    def __init__(
+        self,
+        store: Store,
+        channels: ChannelDirectory,
+        *,
+        matcher_provider: Callable[[], TopicMatcher],
+        previewer: Previewer,
+        post_now: PostNow,
+    ) -> None:
+        self._store = store
+        self._channels = channels
+        self._matcher = matcher_provider
+        self._previewer = previewer
+        self._post_now = post_now
+
+    def subscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        command_channel_id: str,
+        command_channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> SubscribeResult:
+        """Create or update a digest. Without a channel, an existing digest keeps its channel and a
+        new one goes to the channel the command was run in; without ``name=``, the channel's name."""
+        _expect(cmd, "subscribe")
+        existing = self._store.get_digest(team_id, cmd.name) if cmd.name else None
+        if existing is not None and existing.source == "file":
+            raise QueryError(_file_owned(existing, "change"))
+        if cmd.channel is not None:
+            channel = self._lookup(cmd.channel)
+        elif existing is not None:
+            channel = self._lookup(_ref(existing.channel))
+        else:
+            channel = self._lookup(ChannelRef(command_channel_id, command_channel_name), here=True)
+        name = cmd.name or channel.name
+        existing = self._store.get_digest(team_id, name)
+        if existing is not None and existing.source == "file":
+            raise QueryError(_file_owned(existing, "change"))
+        spec = resolve_subscribe(
+            dataclasses.replace(cmd, channel=None, name=name),
+            self._matcher(),
+            default_channel=ChannelRef(channel.id, channel.name),
+            existing=existing,
+            team_id=team_id,
+            created_by=user_id,
+        )
+        spec = dataclasses.replace(spec, enabled=True, origin=None)  # subscribing again re-enables it
+        joined = self._ensure_member(channel)
+        if spec != existing:
+            self._store.save_digest(spec, actor=user_id, now=now)
+        changes = spec_diff(existing, spec) if existing is not None else {}
+        return SubscribeResult(spec=spec, created=existing is None, changes=changes, joined=joined)
+
+    def unsubscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        command_channel_id: str,
+        command_channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> DigestSpec:
+        """Delete the one digest named, or the one digest of the channel; return what was deleted."""
+        _expect(cmd, "unsubscribe")
+        targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
+        if len(targets) > 1:
+            names = ", ".join(t.name for t in targets)
+            raise QueryError(f"Several digests post there ({names}); say which: name=NAME. {_usage(cmd)}")
+        spec = targets[0]
+        if spec.source == "file":
+            raise QueryError(_file_owned(spec, "remove"))
+        self._store.delete_digest(team_id, spec.name, actor=user_id, now=now)
+        return spec
+
+    def list_digests(self, team_id: str) -> list[DigestListing]:
+        return [DigestListing(spec, source_label(spec)) for spec in self._store.list_digests(team_id)]
+
+    def preview(
+        self,
+        team_id: str,
+        command_channel_id: str,
+        command_channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> list[PreviewResult]:
+        """What each digest of the channel (or the one named) would post now."""
+        _expect(cmd, "preview")
+        targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
+        return [PreviewResult(spec, self._previewer(spec, now)) for spec in targets]
+
+    def post(
+        self,
+        team_id: str,
+        command_channel_id: str,
+        command_channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> list[PostNowResult]:
+        """Post now, for each digest of the channel (or the one named), what the channel has not seen."""
+        _expect(cmd, "post")
+        targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
+        return [PostNowResult(spec, self._post_now(spec, now)) for spec in targets]
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
+        info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
+        if info is None:
+            where = "this channel" if here else str(ref)
+            raise QueryError(
+                f"I cannot see {where}. If it is a private channel, invite me there first "
+                "(`/invite @newsbot`), then run the command again; otherwise check the channel name."
+            )
+        if info.is_archived:
+            raise QueryError(f"<#{info.id}> is archived; pick a channel that is in use.")
+        return info
+
+    def _ensure_member(self, channel: ChannelInfo) -> bool:
+        """Join a public channel; a private one needs an invitation (nothing is saved until then)."""
+        if channel.is_member:
+            return False
+        if channel.is_private:
+            raise QueryError(
+                f"<#{channel.id}> is private and I am not in it. Invite me with `/invite @newsbot` "
+                "in that channel, then subscribe again. Nothing was saved."
+            )
+        try:
+            self._channels.join(channel.id)
+        except NewsbotError as err:
+            raise QueryError(
+                f"I could not join <#{channel.id}> ({err}). Invite me with `/invite @newsbot`, "
+                "then subscribe again. Nothing was saved."
+            ) from err
+        return True
+
+    def _targets(self, team_id: str, cmd: AdminCommand, here: ChannelRef) -> list[DigestSpec]:
+        """The digest named by ``name=``, else every digest of the given (or the current) channel."""
+        if cmd.name:
+            spec = self._store.get_digest(team_id, cmd.name)
+            if spec is None:
+                raise QueryError(f"There is no digest named {cmd.name!r}; `/news-admin list` shows them all.")
+            if cmd.channel is not None and not self._channel_keys(cmd.channel) & _keys_of(spec.channel):
+                raise QueryError(
+                    f"The digest {spec.name!r} posts to {_ref(spec.channel)}, not {cmd.channel}."
+                )
+            return [spec]
+        ref = cmd.channel or here
+        keys = self._channel_keys(ref)
+        found = [s for s in self._store.list_digests(team_id) if keys & _keys_of(s.channel)]
+        if not found:
+            where = "this channel" if cmd.channel is None else str(ref)
+            raise QueryError(
+                f"No digest posts to {where}. Create one with `{USAGES['subscribe']}`, "
+                "or see them all with `/news-admin list`."
+            )
+        return found
+
+    def _channel_keys(self, ref: ChannelRef) -> frozenset[str]:
+        """Every way a digest may name the channel (its ID, its name); a deleted channel keeps its ID."""
+        keys = {k for k in (ref.id, ref.name) if k}
+        info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
+        if info is not None:
+            keys |= {info.id, info.name}
+        return frozenset(keys)
+
+
+def _ref(channel: str) -> ChannelRef:
+    """A DigestSpec.channel value (an ID or a name) as a reference."""
+    bare = channel.removeprefix("#")
+    is_id = bare[:1] in ("C", "G") and bare.isupper() and bare.isalnum()
+    return ChannelRef(bare, None) if is_id else ChannelRef(None, bare)
+
+
+def _keys_of(channel: str) -> frozenset[str]:
+    return frozenset({channel.removeprefix("#")})
+
+
+def _expect(cmd: AdminCommand, action: str) -> None:
+    if cmd.action != action:
+        raise QueryError(f"Expected {action}, got {cmd.action}. Usage: {USAGES[action]}")
+
+
+def _usage(cmd: AdminCommand) -> str:
+    return f"Usage: {USAGES[cmd.action]}"
+
+
+def _file_owned(spec: DigestSpec, verb: str) -> str:
+    where = spec.origin or "a file in digests/"
+    return (
+        f"The digest {spec.name!r} is defined in {where}, and the file wins over Slack: {verb} it by "
+        f"editing that file (or use another name=NAME for a Slack digest). Nothing was saved."
+    )

@@ -1,0 +1,222 @@
+"""Exactly-once posting of one digest occurrence: claim → compose → post → finish or release.
+
+The store's claim makes sure one caller at a time works on an occurrence (threads, processes,
+restarts); the claim's ``post_key`` travels in the message metadata, so an attempt after one that may
+have reached Slack finds the earlier message instead of posting again. Nothing here sleeps or reads
+the clock: a 429 releases the claim with ``retry_at`` and the caller moves on to other channels.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.digests.spec import DigestSpec
+from bot.errors import NewsbotError
+from bot.slack.health import PostingHealth
+from bot.slack.results import AuthFailed, ChannelGone, Posted, PostFailed, PostResult, RateLimited
+from bot.store.base import Claim, Store
+
+log = logging.getLogger(__name__)
+
+# (spec, now, since, exclude_urls) -> (chat.postMessage payload, every article URL it shows)
+Composer = Callable[
+    [DigestSpec, datetime, datetime | None, frozenset[str]], tuple[Mapping[str, Any], Sequence[str]]
+]
+
+ACTOR = "newsbot"
+EMPTY_REASON = "empty: nothing the channel has not seen yet"
+AUTH_RETRY = timedelta(minutes=5)
+REFUSED_RETRY = timedelta(hours=1)
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+class Poster(Protocol):
+    """What the service needs from bot.slack.poster.SlackPoster."""
+
+    health: PostingHealth
+
+    def post(
+        self, channel: str, payload: Mapping[str, Any], *, post_key: str, check_history: bool
+    ) -> PostResult: ...
+
+    def notify(self, user: str, text: str) -> bool: ...
+
+    def check_auth(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PostOutcome:
+    """``status``: posted, already (posted or skipped before), busy (another holder's live claim),
+    empty, deferred (retry from ``retry_at``), disabled (the channel is gone), paused (bad token)."""
+
+    status: str
+    ts: str | None = None
+    retry_at: datetime | None = None
+    detail: str = ""
+    digest: str = ""
+    occurrence: datetime | None = None
+
+
+class PostingService:
+    def __init__(
+        self,
+        store: Store,
+        poster: Poster,
+        composer: Composer,
+        *,
+        owner: str,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.store = store
+        self.poster = poster
+        self.composer = composer
+        self.owner = owner
+        self.lease = lease
+        self._auth_lock = threading.Lock()
+        self._next_auth_check: datetime | None = None
+
+    def post_occurrence(
+        self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool = False
+    ) -> PostOutcome:
+        """Post one occurrence at most once. ``manual`` (/news-admin post, newsbot post): the caller
+        passes ``occurrence=now``, and an empty digest is never posted whatever ``post_when_empty`` says."""
+        outcome = self._post(spec, occurrence, now=now, manual=manual)
+        log.info(
+            "digest %r occurrence %s -> %s %s",
+            spec.name,
+            occurrence.isoformat(),
+            outcome.status,
+            outcome.detail,
+        )
+        return outcome
+
+    def _post(self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool) -> PostOutcome:
+        def outcome(status: str, **kwargs: Any) -> PostOutcome:
+            return PostOutcome(status, digest=spec.name, occurrence=occurrence, **kwargs)
+
+        if not spec.enabled:
+            return outcome("disabled", detail="the digest is disabled")
+        if self.poster.health.paused and not self._auth_recovered(now):
+            return outcome("paused", detail=f"posting is paused: {self.poster.health.reason}")
+        claim = self.store.claim(
+            spec.team_id,
+            spec.name,
+            occurrence,
+            channel=spec.channel,
+            owner=self.owner,
+            now=now,
+            lease=self.lease,
+        )
+        if claim is None:
+            return self._not_claimed(spec, occurrence, outcome)
+
+        since_record = self.store.last_posted(spec.team_id, spec.name)
+        since = since_record.posted_at if since_record is not None else None
+        try:
+            payload, urls = self.composer(
+                spec, now, since, self.store.posted_urls(spec.team_id, spec.channel)
+            )
+        except NewsbotError as err:
+            self.store.release(claim, retry_at=now + REFUSED_RETRY, error=f"compose: {err}", now=now)
+            raise
+        if not urls and (manual or not spec.post_when_empty):
+            self.store.skip(
+                spec.team_id, spec.name, occurrence, channel=spec.channel, reason=EMPTY_REASON, now=now
+            )
+            return outcome("empty", detail=EMPTY_REASON)
+
+        result = self.poster.post(
+            spec.channel, payload, post_key=claim.post_key, check_history=claim.attempt > 1
+        )
+        return self._record(spec, claim, result, urls, now, outcome)
+
+    def _auth_recovered(self, now: datetime) -> bool:
+        """While paused, ask Slack again (auth.test) at most every AUTH_RETRY; True once the token works."""
+        with self._auth_lock:
+            if self._next_auth_check is not None and now < self._next_auth_check:
+                return False
+            self._next_auth_check = now + AUTH_RETRY
+        if not self.poster.check_auth():
+            return False
+        log.info("the Slack token works again: posting resumes")
+        return True
+
+    def _not_claimed(
+        self, spec: DigestSpec, occurrence: datetime, outcome: Callable[..., PostOutcome]
+    ) -> PostOutcome:
+        record = self.store.get_post(spec.team_id, spec.name, occurrence)
+        if record is None:
+            return outcome("busy", detail="another worker holds the claim")
+        if record.status in ("posted", "skipped"):
+            return outcome("already", ts=record.ts, detail=f"{record.status} {record.detail}".strip())
+        if record.status == "failed":
+            return outcome("deferred", retry_at=record.retry_at, detail=record.detail)
+        return outcome("busy", detail=f"claimed by another worker (attempt {record.attempts})")
+
+    def _record(
+        self,
+        spec: DigestSpec,
+        claim: Claim,
+        result: PostResult,
+        urls: Sequence[str],
+        now: datetime,
+        outcome: Callable[..., PostOutcome],
+    ) -> PostOutcome:
+        match result:
+            case Posted(ts=ts, existing=existing, without_images=plain):
+                self.store.finish(claim, ts=ts, urls=urls, now=now)
+                notes = [
+                    n
+                    for n, on in (("found from an earlier attempt", existing), ("without images", plain))
+                    if on
+                ]
+                return outcome("posted", ts=ts, detail="; ".join(notes))
+            case RateLimited(retry_after=seconds):
+                retry_at = now + timedelta(seconds=seconds)
+                self.store.release(claim, retry_at=retry_at, error="ratelimited", now=now)
+                return outcome("deferred", retry_at=retry_at, detail=f"rate limited for {seconds}s")
+            case ChannelGone(code=code):
+                self.store.release(claim, retry_at=now + REFUSED_RETRY, error=code, now=now)
+                self._disable(spec, code, now)
+                return outcome("disabled", detail=code)
+            case AuthFailed(code=code):
+                retry_at = now + AUTH_RETRY
+                with self._auth_lock:
+                    self._next_auth_check = retry_at
+                self.store.release(claim, retry_at=retry_at, error=code, now=now)
+                return outcome("paused", retry_at=retry_at, detail=code)
+            case PostFailed(code=code, retryable=retryable):
+                retry_at = now + (backoff(claim.attempt) if retryable else REFUSED_RETRY)
+                self.store.release(claim, retry_at=retry_at, error=code, now=now)
+                return outcome("deferred", retry_at=retry_at, detail=code)
+        raise AssertionError(f"unknown post result {result!r}")
+
+    def _disable(self, spec: DigestSpec, code: str, now: datetime) -> None:
+        """A gone channel will not come back by retrying: stop the digest and tell whoever set it up."""
+        self.store.set_enabled(spec.team_id, spec.name, False, actor=ACTOR, reason=code, now=now)
+        log.warning("digest %r disabled: Slack answered %s for channel %s", spec.name, code, spec.channel)
+        if spec.created_by:
+            self.poster.notify(spec.created_by, channel_gone_notice(spec, code))
+
+
+def backoff(attempt: int) -> timedelta:
+    """Wait before the next attempt after a failed one: 1, 2, 4 … minutes, at most MAX_BACKOFF."""
+    return min(timedelta(minutes=2 ** max(0, attempt - 1)), MAX_BACKOFF)
+
+
+def channel_gone_notice(spec: DigestSpec, code: str) -> str:
+    why = {
+        "is_archived": "the channel is archived",
+        "not_in_channel": "I am not a member of the channel any more",
+        "channel_not_found": "I cannot see the channel (deleted, or private and I was removed)",
+    }.get(code, f"Slack answered `{code}`")
+    return (
+        f"I stopped posting the *{spec.name}* digest to <#{spec.channel}>: {why}. "
+        f"Invite me back with `/invite @newsbot` (or unarchive the channel), then run "
+        f"`/news-admin subscribe <#{spec.channel}> name={spec.name}` to turn it on again."
+    )

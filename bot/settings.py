@@ -1,0 +1,214 @@
+"""Settings of the running bot, read from an environment mapping and an optional .env file.
+
+Nothing here reads ``os.environ`` or the filesystem at import time: callers pass the environment
+(``Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV)``), tests pass a plain dict.
+Values in the environment win over the .env file, as with any dotenv tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+DEFAULT_DOTENV = Path(".env")
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `newsbot run` needs. ``slack_app_token`` set means Socket Mode instead of HTTP.
+
+    ``articles`` empty means the bundled sample articles. ``cache_path`` None means no parse cache.
+    """
+
+    slack_bot_token: str
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    articles: tuple[Path, ...] = ()
+    db_path: Path = Path("newsbot.db")
+    admins: frozenset[str] = frozenset()
+    digests_dir: Path = Path("digests")
+    cache_path: Path | None = None
+    grace_hours: float = 3.0
+    reload_minutes: float = 5.0
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def __repr__(self) -> str:
+        # Tokens and the signing secret never reach a log line, even through repr().
+        def shown(secret: str | None) -> str:
+            return "'<set>'" if secret else "None"
+
+        return (
+            f"Settings(slack_bot_token={shown(self.slack_bot_token)}, "
+            f"slack_signing_secret={shown(self.slack_signing_secret)}, "
+            f"slack_app_token={shown(self.slack_app_token)}, slack_api_url={self.slack_api_url!r}, "
+            f"port={self.port}, articles={tuple(str(p) for p in self.articles)!r}, "
+            f"db_path={str(self.db_path)!r}, admins={sorted(self.admins)!r}, "
+            f"digests_dir={str(self.digests_dir)!r}, "
+            f"cache_path={str(self.cache_path) if self.cache_path else None!r}, "
+            f"grace_hours={self.grace_hours}, reload_minutes={self.reload_minutes}, "
+            f"log_level={self.log_level!r})"
+        )
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        dotenv_path: Path | str | None = None,
+        require_signing_secret: bool = True,
+    ) -> Settings:
+        """Read and validate every setting; raise one ConfigError naming each bad or missing one.
+
+        ``dotenv_path``: a .env file to read as well (ignored when it does not exist).
+        ``require_signing_secret``: HTTP mode needs it; commands that only post (``newsbot post``)
+        pass False. Socket Mode (``SLACK_APP_TOKEN`` set) never needs it.
+        """
+        values = _merged(environ, dotenv_path)
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = values.get(name)
+            if value is None or not value.strip():
+                return None
+            return value.strip()
+
+        def parse(name: str, default: T, convert: Callable[[str], T]) -> T:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                return convert(raw)
+            except ValueError as err:
+                problems.append(f"{name}: {err}")
+                return default
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token is None:
+            problems.append("SLACK_BOT_TOKEN: missing (the bot token, xoxb-…, from OAuth & Permissions)")
+        elif not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN: must be a bot token starting with xoxb-")
+
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN: must be an app-level token starting with xapp- (or unset)")
+
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        if signing_secret is None and app_token is None and require_signing_secret:
+            problems.append(
+                "SLACK_SIGNING_SECRET: missing (needed in HTTP mode; set SLACK_APP_TOKEN for Socket Mode)"
+            )
+
+        settings = cls(
+            slack_bot_token=bot_token or "",
+            slack_signing_secret=signing_secret,
+            slack_app_token=app_token,
+            slack_api_url=parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url),
+            port=parse("PORT", 3000, _port),
+            articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
+            db_path=parse("NEWSBOT_DB", Path("newsbot.db"), Path),
+            admins=parse("NEWSBOT_ADMINS", frozenset(), _admins),
+            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), Path),
+            cache_path=parse("NEWSBOT_CACHE", None, Path),
+            grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
+            reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
+            log_level=parse("LOG_LEVEL", "INFO", _log_level),
+        )
+        if problems:
+            raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
+        return settings
+
+
+def _merged(environ: Mapping[str, str], dotenv_path: Path | str | None) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    merged.update(environ)
+    return merged
+
+
+def _api_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {raw!r} (e.g. {DEFAULT_SLACK_API_URL})")
+    # WebClient appends the method name to the base URL, so the slash matters.
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ValueError(f"not a port number: {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port out of range 1-65535: {port}")
+    return port
+
+
+def _article_roots(raw: str) -> tuple[Path, ...]:
+    roots = tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
+    missing = [str(root) for root in roots if not root.is_dir()]
+    if missing:
+        raise ValueError(f"not a folder: {', '.join(missing)}")
+    return roots
+
+
+def _admins(raw: str) -> frozenset[str]:
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [user for user in ids if not _USER_ID.match(user)]
+    if bad:
+        raise ValueError(f"not Slack user IDs (U… or W…): {', '.join(bad)}")
+    return frozenset(ids)
+
+
+def _number(*, minimum: float, strict: bool) -> Callable[[str], float]:
+    def convert(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"not a number: {raw!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {raw!r}")
+        if value < minimum or (strict and value == minimum):
+            raise ValueError(f"must be {'above' if strict else 'at least'} {minimum:g}: {raw!r}")
+        return value
+
+    return convert
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"unknown level {raw!r} (one of {', '.join(_LOG_LEVELS)})")
+    return level
+
+
+def configure_logging(settings: Settings) -> None:
+    """Root logging at the configured level (called by `newsbot run`, never at import)."""
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )

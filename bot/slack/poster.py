@@ -1,0 +1,275 @@
+"""Posting one message so that it lands once, whatever Slack answers.
+
+Each message carries ``post_key`` in its metadata. After any attempt that may have reached Slack
+(a 5xx, a timeout, a dropped connection, or an earlier claim of the same occurrence), the channel's
+recent history is searched for that key before posting again, so a retry never duplicates a post.
+A 429 is handed back to the caller with its Retry-After instead of sleeping here: the caller defers
+that one channel and the others keep posting.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.health import PostingHealth
+from bot.slack.results import (
+    AUTH_ERRORS,
+    CHANNEL_GONE_ERRORS,
+    TRANSIENT_ERRORS,
+    AuthFailed,
+    ChannelGone,
+    Posted,
+    PostFailed,
+    PostResult,
+    RateLimited,
+)
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "newsbot_digest"
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+
+
+class _Transient(Exception):
+    """A failure after which the request may or may not have taken effect."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _Refused(Exception):
+    """Slack answered and did nothing: ok:false or 429 (with its Retry-After)."""
+
+    def __init__(self, code: str, retry_after: int = 1) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class SlackPoster:
+    """Posts payloads (chat.postMessage keyword arguments: text, blocks, unfurl_*) to channels.
+
+    ``retries`` extra attempts follow a 5xx or connection failure, after ``backoff * 2**n`` seconds
+    (``sleep`` is injectable so tests need not wait). ``history_limit`` recent messages are searched.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        health: PostingHealth,
+        *,
+        retries: int = 3,
+        backoff: float = 0.5,
+        history_limit: int = 200,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.health = health
+        self._retries = retries
+        self._backoff = backoff
+        self._history_limit = history_limit
+        self._sleep = sleep
+        self._channel_ids: dict[str, str] = {}
+
+    def post(
+        self, channel: str, payload: Mapping[str, Any], *, post_key: str, check_history: bool
+    ) -> PostResult:
+        body = dict(payload)
+        without_images = joined = False
+        attempt = 0
+        while True:
+            try:
+                if check_history:
+                    ts = self._find_post(channel, post_key)
+                    if ts is not None:
+                        log.info("post %s already in %s (ts %s); not posting again", post_key, channel, ts)
+                        return Posted(ts, self._channel_ids.get(channel, channel), existing=True)
+                return self._send(channel, body, post_key, without_images)
+            except _Transient as err:
+                attempt += 1
+                check_history = True
+                if attempt > self._retries:
+                    log.warning("posting %s to %s failed %d times: %s", post_key, channel, attempt, err.code)
+                    return PostFailed(err.code, retryable=True)
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+            except _Refused as err:
+                if err.code == "invalid_blocks" and not without_images:
+                    log.info("Slack refused the blocks for %s; retrying without images", channel)
+                    body = without_images_payload(body)
+                    without_images = True
+                    continue
+                if err.code == "not_in_channel" and not joined:
+                    joined = True  # a public channel the bot was removed from: join it again, once
+                    if self._join(channel):
+                        continue
+                return self._classify(channel, err)
+
+    def notify(self, user: str, text: str) -> bool:
+        """Send a plain message to a user (the app's DM with them). False when Slack refuses."""
+        try:
+            self.client.chat_postMessage(channel=user, text=text)
+        except SlackApiError as err:
+            log.warning("could not notify %s: %s", user, err.response.get("error"))
+            return False
+        except OSError as err:
+            log.warning("could not notify %s: %s", user, err)
+            return False
+        return True
+
+    def check_auth(self) -> bool:
+        """Ask auth.test whether the token works; resume posting when it does, pause when rejected."""
+        try:
+            self.client.auth_test()
+        except SlackApiError as err:
+            code = str(err.response.get("error") or "")
+            if code in AUTH_ERRORS:
+                self._pause(code)
+            return False
+        except OSError:
+            return False
+        self.health.resume()
+        return True
+
+    def resolve_channel(self, channel: str) -> str | None:
+        """The channel ID for an ID, a name or '#name'; None when Slack does not know it (or cannot say)."""
+        try:
+            return self._resolve(channel)
+        except (_Refused, _Transient) as err:
+            log.info("cannot resolve channel %r: %s", channel, err.code)
+            return None
+
+    # --- internals ------------------------------------------------------------------------------
+    def _send(self, channel: str, body: dict[str, Any], post_key: str, without_images: bool) -> Posted:
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"post_key": post_key}}
+        response = self._call(self.client.chat_postMessage, channel=channel, metadata=metadata, **body)
+        channel_id = str(response.get("channel") or channel)
+        self._channel_ids[channel] = channel_id
+        return Posted(str(response["ts"]), channel_id, existing=False, without_images=without_images)
+
+    def _join(self, channel: str) -> bool:
+        try:
+            self._call(self.client.conversations_join, channel=self._resolve(channel))
+        except (_Refused, _Transient) as err:
+            log.info("cannot join %s: %s", channel, err.code)
+            return False
+        log.info("joined %s again", channel)
+        return True
+
+    def _find_post(self, channel: str, post_key: str) -> str | None:
+        channel_id = self._resolve(channel)
+        response = self._call(
+            self.client.conversations_history,
+            channel=channel_id,
+            limit=self._history_limit,
+            include_all_metadata=True,
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("post_key") == post_key:
+                return str(message["ts"])
+        return None
+
+    def _resolve(self, channel: str) -> str:
+        """conversations.history needs an ID; a digest may name its channel."""
+        if _CHANNEL_ID.match(channel):
+            return channel
+        if channel in self._channel_ids:
+            return self._channel_ids[channel]
+        name = channel.removeprefix("#")
+        cursor = ""
+        while True:
+            response = self._call(
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor or None,
+            )
+            for info in response.get("channels") or []:
+                if info.get("name") == name:
+                    self._channel_ids[channel] = str(info["id"])
+                    return str(info["id"])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                raise _Refused("channel_not_found")
+
+    def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
+        """One Web API call. Raises _Transient when it may or may not have taken effect, else _Refused."""
+        try:
+            return method(**kwargs)
+        except SlackApiError as err:
+            status = int(getattr(err.response, "status_code", 200))
+            code = str(err.response.get("error") or f"http_{status}")
+            if status >= 500:
+                raise _Transient(f"http_{status}") from err
+            if code in TRANSIENT_ERRORS and status != 429:
+                raise _Transient(code) from err
+            if status == 429:
+                raise _Refused("ratelimited", _retry_after(err)) from err
+            raise _Refused(code) from err
+        except (OSError, http.client.HTTPException) as err:  # timeouts, refused or dropped connections
+            raise _Transient(type(err).__name__) from err
+
+    def _classify(self, channel: str, err: _Refused) -> PostResult:
+        if err.code == "ratelimited":
+            log.info("rate limited posting to %s; retry after %ds", channel, err.retry_after)
+            return RateLimited(err.retry_after)
+        if err.code in CHANNEL_GONE_ERRORS:
+            log.warning("channel %s is gone for newsbot: %s", channel, err.code)
+            return ChannelGone(err.code)
+        if err.code in AUTH_ERRORS:
+            self._pause(err.code)
+            return AuthFailed(err.code)
+        log.warning("Slack refused a post to %s: %s", channel, err.code)
+        return PostFailed(err.code, retryable=False)
+
+    def _pause(self, code: str) -> None:
+        log.error("Slack rejected the bot token (%s): posting is paused until the token is fixed", code)
+        self.health.pause(code)
+
+
+def _retry_after(err: SlackApiError) -> int:
+    headers = getattr(err.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return max(1, int(str(value[0] if isinstance(value, list) else value)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def without_images_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload minus images: the composer's ``without_images`` when present, else a local one."""
+    try:
+        render = importlib.import_module("bot.compose.render")
+    except ImportError:
+        return strip_images(payload)
+    remove: Callable[[Mapping[str, Any]], dict[str, Any]] | None = getattr(render, "without_images", None)
+    return remove(payload) if remove is not None else strip_images(payload)
+
+
+def strip_images(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop image blocks, image accessories and image context elements (and contexts left empty)."""
+    blocks: list[dict[str, Any]] = []
+    for block in payload.get("blocks") or []:
+        if block.get("type") == "image":
+            continue
+        block = dict(block)
+        if (block.get("accessory") or {}).get("type") == "image":
+            del block["accessory"]
+        if block.get("type") == "context":
+            block["elements"] = [e for e in block.get("elements") or [] if e.get("type") != "image"]
+            if not block["elements"]:
+                continue
+        blocks.append(block)
+    return {**payload, "blocks": blocks}

@@ -1,0 +1,90 @@
+"""Per-thread SQLite connections to one database file, and the transaction helpers the store uses.
+
+Each thread gets its own connection (a sqlite3 connection must not be shared by threads running
+statements at once). Connections are in autocommit mode; writes open ``BEGIN IMMEDIATE`` themselves,
+which takes SQLite's write lock up front: a read-modify-write (a claim) can never interleave with
+another thread's or process's. ``busy_timeout`` makes a contender wait for the lock instead of
+failing, and WAL mode lets readers go on while one writer works.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.errors import StoreError
+
+
+class Connections:
+    def __init__(self, path: Path, *, busy_timeout: float) -> None:
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot open the database {path}: folder {path.parent} does not exist")
+        self.path = path
+        self._busy_timeout = busy_timeout
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self._closed = False
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        if os.getpid() != self._pid:  # a forked child must not reuse the parent's connections
+            self._local, self._all, self._pid = threading.local(), [], os.getpid()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across a process crash in WAL mode (an OS crash may lose the last commit).
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any exception."""
+        conn = self.get()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"database write failed ({self.path}): {exc}") from exc
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.get().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"database read failed ({self.path}): {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for conn in self._all:
+                conn.close()
+            self._all.clear()

@@ -1,0 +1,96 @@
+"""Numbered schema migrations: ``bot/store/migrations/NNNN_name.sql``, applied in order.
+
+The schema version lives in ``PRAGMA user_version``. Pending migrations run in one ``BEGIN IMMEDIATE``
+transaction together with the version bump, so a failure leaves the previous version intact, and a
+second process opening the same file at the same time waits and then finds nothing left to do.
+To change the schema, add the next numbered file; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+
+from bot.errors import StoreError
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations(folder: Traversable | None = None) -> list[Migration]:
+    """The migrations shipped with the package (or in ``folder``), checked to be numbered 1..N."""
+    root = folder if folder is not None else resources.files("bot.store").joinpath("migrations")
+    found: list[Migration] = []
+    for entry in root.iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise StoreError(
+                f"schema migrations are not numbered 1..N: expected {expected:04d}, found {migration.name}"
+            )
+    return found
+
+
+def split_statements(sql: str) -> Iterator[str]:
+    """Complete SQL statements of a script, so they can run inside our own transaction.
+
+    (``executescript`` would commit first, breaking the all-or-nothing upgrade.)
+    """
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+    if buffer.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
+    ):
+        raise StoreError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:80]!r}")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Iterable[Migration] | None = None) -> int:
+    """Bring the database to the latest version; return it. ``conn`` must be in autocommit mode."""
+    known = list(migrations) if migrations is not None else bundled_migrations()
+    latest = known[-1].version if known else 0
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = schema_version(conn)
+            if current > latest:
+                raise StoreError(
+                    f"the database schema is version {current}, newer than this newsbot knows ({latest}); "
+                    "upgrade newsbot or point NEWSBOT_DB at another file"
+                )
+            for migration in known:
+                if migration.version <= current:
+                    continue
+                for statement in split_statements(migration.sql):
+                    conn.execute(statement)
+                # PRAGMA takes no parameters; the value is an int we produced.
+                conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot migrate the database schema: {exc}") from exc
+    return max(current, latest)

@@ -1,0 +1,287 @@
+"""Match what a person types ("robotics", "nlp", "computer visoin") to the real topic names.
+
+Precedence, first hit wins (``TopicMatch.kind``):
+
+1. ``topic``  — the text is a topic's name (ignoring case, hyphens/punctuation and plural "s").
+2. ``alias``  — the text is an alias ("nlp" → Natural Language Processing); aliases whose topic is
+   not among the known topics are dropped.
+3. ``word``   — every word of the text is a word of the topic's name ("robotics" → AI in Robotics,
+   "microsoft" → Microsoft AI).
+4. ``prefix`` — the text (two characters or more) starts a topic's name, one of its words, or an
+   alias ("comp" → Computer Vision, "robo" → AI in Robotics).
+5. ``typo``   — the text is within a small edit distance (Damerau: a swap of two neighbours counts as
+   one edit) of a name, an alias or a word of a name: none under 4 characters, 1 under 8, else 2.
+   Multi-word text also matches word by word ("ai robtics" → AI in Robotics).
+
+When several topics fit at the first level that matches, the text is ambiguous: the result has no
+topics, ``kind="none"``, ``ambiguous=True`` and the candidates as ``suggestions`` ("ai in" → AI in
+Autos, AI in Finance, …). An exact topic always beats a word match, so "AI" means the topic AI, not
+every "… AI". With no match, ``suggestions`` holds the closest topics by character trigrams.
+
+Everything is precomputed in ``__init__``; a match is a few dictionary look-ups, and typos a
+banded edit distance that abandons unrelated spellings after a few characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+from bot.errors import QueryError
+
+MatchKind = Literal["topic", "alias", "prefix", "word", "typo", "none"]
+
+_WORD = re.compile(r"[^\W_]+")
+_MIN_PREFIX = 2
+_MAX_EDITS = 2
+_AMBIGUOUS_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    """The topics a text means. ``topics`` is empty when nothing (or more than one topic) fits."""
+
+    topics: tuple[str, ...]
+    kind: MatchKind
+    query: str
+    suggestions: tuple[str, ...] = ()
+    ambiguous: bool = False
+
+
+def normalize(text: str) -> str:
+    """The comparison key: lower-case words, punctuation dropped, plural "s"/"ies" folded."""
+    return " ".join(_fold(word) for word in _WORD.findall(text.casefold()))
+
+
+def _fold(word: str) -> str:
+    if len(word) > 3:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith("ss"):
+            return word[:-1]
+    return word
+
+
+def _allowed_edits(length: int) -> int:
+    if length < 4:
+        return 0
+    return 1 if length < 8 else _MAX_EDITS
+
+
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Optimal-string-alignment distance: insert, delete, substitute, swap neighbours (each 1).
+
+    With ``limit``, only a band of width 2*limit+1 is computed and any distance above ``limit``
+    comes back as ``limit + 1`` (typo checks only care whether a word is within the limit).
+    """
+    if limit is None:
+        limit = max(len(a), len(b))
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    over = limit + 1
+    prev2: list[int] = []
+    prev = [j if j <= limit else over for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        cur = [over] * (len(b) + 1)
+        if i <= limit:
+            cur[0] = i
+        row_best = cur[0]
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            best = prev[j - 1] if a[i - 1] == b[j - 1] else prev[j - 1] + 1
+            if prev[j] + 1 < best:
+                best = prev[j] + 1
+            if cur[j - 1] + 1 < best:
+                best = cur[j - 1] + 1
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and prev2[j - 2] + 1 < best:
+                best = prev2[j - 2] + 1
+            cur[j] = best if best < over else over
+            if best < row_best:
+                row_best = best
+        if row_best > limit:
+            return over
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def _trigrams(text: str) -> frozenset[str]:
+    padded = f"  {text} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+class TopicMatcher:
+    """Resolves free text to the topic names present in the loaded articles (see module docstring)."""
+
+    def __init__(self, topics: Iterable[str], aliases: Mapping[str, str] | None = None) -> None:
+        names = sorted({t.strip() for t in topics if t and t.strip()}, key=lambda t: (t.casefold(), t))
+        self._topics = tuple(names)
+        self._by_key: dict[str, str] = {}
+        for name in names:
+            if normalize(name):
+                self._by_key.setdefault(normalize(name), name)
+        self._aliases: dict[str, str] = {}
+        for alias, target in (aliases or {}).items():
+            alias_key, topic = normalize(alias), self._by_key.get(normalize(target))
+            if alias_key and topic and alias_key not in self._by_key:
+                self._aliases[alias_key] = topic
+
+        words: dict[str, set[str]] = {}
+        prefixes: dict[str, set[str]] = {}
+        # Every string that stands for a topic, for typo look-ups and suggestions.
+        self._spellings: dict[str, set[str]] = {}
+        for key, topic in [*self._by_key.items(), *self._aliases.items()]:
+            self._spellings.setdefault(key, set()).add(topic)
+            parts = key.split()
+            is_name = key in self._by_key
+            starts = [" ".join(parts[i:]) for i in range(1, len(parts))] if is_name else []
+            for text in [key, *starts]:
+                for end in range(_MIN_PREFIX, len(text) + 1):
+                    prefixes.setdefault(text[:end], set()).add(topic)
+            if is_name:
+                for part in parts:
+                    words.setdefault(part, set()).add(topic)
+                    if len(part) >= 4:
+                        self._spellings.setdefault(part, set()).add(topic)
+        self._words = {w: frozenset(t) for w, t in words.items()}
+        self._prefixes = {p: tuple(sorted(t)) for p, t in prefixes.items()}
+        self._longest = max((len(s) for s in self._spellings), default=0)
+        self._grams = [(_trigrams(s), topics_) for s, topics_ in self._spellings.items()]
+
+    @classmethod
+    def default_aliases(cls) -> dict[str, str]:
+        """The shipped aliases (bot/data/topic_aliases.yaml)."""
+        text = resources.files("bot").joinpath("data/topic_aliases.yaml").read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        return {str(k): str(v) for k, v in data.items()}
+
+    @classmethod
+    def with_default_aliases(cls, topics: Iterable[str]) -> TopicMatcher:
+        return cls(topics, cls.default_aliases())
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The known topic names, sorted case-insensitively."""
+        return self._topics
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        """The aliases in effect (normalized alias → topic)."""
+        return dict(self._aliases)
+
+    def match(self, text: str) -> TopicMatch:
+        key = normalize(text)
+        if not key:
+            return TopicMatch((), "none", text)
+        if key in self._by_key:
+            return TopicMatch((self._by_key[key],), "topic", text)
+        if key in self._aliases:
+            return TopicMatch((self._aliases[key],), "alias", text)
+        found = self._word_match(key.split())
+        if found:
+            return self._result(found, "word", text)
+        if key in self._prefixes:
+            return self._result(self._prefixes[key], "prefix", text)
+        typos = self._typo_match(key)
+        if typos:
+            return self._result(typos, "typo", text)
+        return TopicMatch((), "none", text, self._closest(key, 3))
+
+    def resolve(self, text: str) -> str:
+        """Exactly one topic for ``text``, or QueryError saying what would work."""
+        found = self.match(text)
+        if len(found.topics) == 1:
+            return found.topics[0]
+        shown = text.strip()
+        if not normalize(shown):
+            raise QueryError(f"No topic given. Topics: {self._some_topics()}")
+        if found.ambiguous:
+            names = ", ".join(found.suggestions[:_AMBIGUOUS_SHOWN])
+            more = ", …" if len(found.suggestions) > _AMBIGUOUS_SHOWN else ""
+            raise QueryError(f"'{shown}' is ambiguous: {names}{more}. Which one?")
+        if found.suggestions:
+            raise QueryError(f"Unknown topic '{shown}'. Did you mean: {', '.join(found.suggestions)}?")
+        raise QueryError(f"Unknown topic '{shown}'. Topics: {self._some_topics()}")
+
+    def suggest(self, text: str, n: int = 3) -> tuple[str, ...]:
+        """Up to ``n`` topics closest to ``text`` (exact/alias/word/prefix/typo hits first)."""
+        found = self.match(text)
+        if found.topics:
+            return found.topics[:n]
+        if found.ambiguous:
+            return found.suggestions[:n]
+        return self._closest(normalize(text), n)
+
+    def _result(self, topics: Iterable[str], kind: MatchKind, text: str) -> TopicMatch:
+        ordered = tuple(sorted(topics, key=lambda t: (t.casefold(), t)))
+        if len(ordered) == 1:
+            return TopicMatch(ordered, kind, text)
+        return TopicMatch((), "none", text, ordered, ambiguous=True)
+
+    def _word_match(self, words: list[str]) -> frozenset[str]:
+        found: frozenset[str] | None = None
+        for word in words:
+            topics = self._words.get(word)
+            if not topics:
+                return frozenset()
+            found = topics if found is None else found & topics
+        return found or frozenset()
+
+    def _typo_match(self, key: str) -> set[str]:
+        whole = self._nearest(key)
+        if whole or " " not in key:
+            return whole
+        corrected: list[str] = []
+        for word in key.split():
+            if word in self._words:
+                corrected.append(word)
+                continue
+            near = [s for s in self._near_spellings(word) if s in self._words]
+            if len(near) != 1:
+                return set()
+            corrected.append(near[0])
+        return set(self._word_match(corrected))
+
+    def _nearest(self, key: str) -> set[str]:
+        topics: set[str] = set()
+        for spelling in self._near_spellings(key):
+            topics |= self._spellings[spelling]
+        return topics
+
+    def _near_spellings(self, key: str) -> list[str]:
+        """The known spellings at the smallest allowed edit distance from ``key``."""
+        allowed = _allowed_edits(len(key))
+        if not allowed or len(key) > self._longest + allowed:
+            return []
+        best, nearest = allowed + 1, []
+        for spelling in self._spellings:
+            # The banded distance gives up after a row or two on unrelated spellings.
+            distance = edit_distance(key, spelling, allowed)
+            if distance > allowed:
+                continue
+            if distance < best:
+                best, nearest = distance, [spelling]
+            elif distance == best:
+                nearest.append(spelling)
+        return nearest
+
+    def _closest(self, key: str, n: int) -> tuple[str, ...]:
+        if not key or n <= 0:
+            return ()
+        grams = _trigrams(key)
+        scores: dict[str, float] = {}
+        for spelling_grams, topics in self._grams:
+            score = 2 * len(grams & spelling_grams) / (len(grams) + len(spelling_grams))
+            for topic in topics:
+                scores[topic] = max(score, scores.get(topic, 0.0))
+        ranked = sorted((t for t, s in scores.items() if s >= 0.3), key=lambda t: (-scores[t], t.casefold()))
+        return tuple(ranked[:n])
+
+    def _some_topics(self, limit: int = 8) -> str:
+        if not self._topics:
+            return "(none loaded)"
+        more = ", …" if len(self._topics) > limit else ""
+        return ", ".join(self._topics[:limit]) + more

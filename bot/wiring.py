@@ -1,0 +1,204 @@
+"""Builds the running bot's services from Settings: the one place that knows how the parts connect.
+
+``Catalog`` holds the current articles as an immutable snapshot (story index + topic matcher); a
+reload builds a new snapshot and swaps the reference, so a request never sees half a reload.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.compose.limits import payload_urls
+from bot.compose.render import Templates, render_digest, render_query
+from bot.compose.stories import StoryIndex
+from bot.digests.spec import DigestSpec
+from bot.listeners.admin_guard import AdminGuard
+from bot.models import Article
+from bot.schedule.runner import Scheduler
+from bot.services.posting import PostingService
+from bot.settings import Settings
+from bot.slack.client import make_client
+from bot.slack.health import PostingHealth
+from bot.slack.poster import SlackPoster
+from bot.store.base import Store
+from bot.store.sqlite import SQLiteStore
+from bot.topics import TopicMatcher
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The articles as of one load. ``top_topics``: (name, stories) most stories first."""
+
+    index: StoryIndex
+    matcher: TopicMatcher
+    articles: int
+    loaded_at: datetime | None
+    top_topics: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def build(cls, articles: Sequence[Article], loaded_at: datetime | None) -> Snapshot:
+        index = StoryIndex.build(articles)
+        counts = {name: len(index.by_topic.get(name.casefold(), ())) for name in index.topic_names}
+        top = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
+        return cls(index, TopicMatcher.with_default_aliases(index.topic_names), len(articles), loaded_at, top)
+
+
+class Catalog:
+    """``reload()`` asks ``load`` for the articles and rebuilds the snapshot only when they changed."""
+
+    def __init__(self, load: Callable[[], Sequence[Article]], clock: Clock) -> None:
+        self._load = load
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._articles: Sequence[Article] | None = None
+        self._snapshot = Snapshot.build((), None)
+
+    def current(self) -> Snapshot:
+        return self._snapshot
+
+    def reload(self) -> Snapshot:
+        with self._lock:
+            articles = self._load()
+            now = self._clock()
+            if self._articles is not None and (articles is self._articles or articles == self._articles):
+                self._snapshot = Snapshot(**{**_fields(self._snapshot), "loaded_at": now})
+            else:
+                self._snapshot = Snapshot.build(articles, now)
+                log.info("articles loaded: %d (%d stories)", len(articles), len(self._snapshot.index))
+            self._articles = articles
+            return self._snapshot
+
+
+def _fields(snapshot: Snapshot) -> dict[str, Any]:
+    return {name: getattr(snapshot, name) for name in Snapshot.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class QueryReply:
+    payload: dict[str, Any]
+    has_stories: bool
+
+
+class Composer:
+    """Composes from the catalog's current snapshot: `/news` answers and digests."""
+
+    def __init__(self, catalog: Catalog, templates: Templates) -> None:
+        self.catalog = catalog
+        self.templates = templates
+
+    def query(self, text: str, now: datetime) -> QueryReply:
+        from bot.compose.query import answer_query
+
+        snapshot = self.catalog.current()
+        answer = answer_query(snapshot.index, snapshot.matcher, text, now)
+        return QueryReply(render_query(answer, self.templates), bool(answer.stories))
+
+    def digest(
+        self, spec: DigestSpec, now: datetime, since: datetime | None, exclude: frozenset[str]
+    ) -> tuple[Mapping[str, Any], Sequence[str]]:
+        """The posting service's composer: the payload and every article URL it shows."""
+        from bot.compose.digest import compose_digest
+
+        digest = compose_digest(self.catalog.current().index, spec, now, since=since, exclude_urls=exclude)
+        payload = render_digest(digest, self.templates)
+        return payload, payload_urls(payload) if digest.stories else []
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store
+    catalog: Catalog
+    composer: Composer
+    health: PostingHealth
+    poster: SlackPoster
+    posting: PostingService
+    scheduler: Scheduler
+    guard: AdminGuard
+    admin: Any
+    owner: str
+
+    def answer_query(self, text: str, now: datetime) -> QueryReply:
+        return self.composer.query(text, now)
+
+    def reload(self) -> Snapshot:
+        """Reload articles (cheap when unchanged) and re-read digests/*.yaml into the store."""
+        snapshot = self.catalog.reload()
+        self.sync_file_digests(snapshot)
+        return snapshot
+
+    def sync_file_digests(self, snapshot: Snapshot) -> None:
+        from bot.digests.files import load_digest_files
+
+        folder = self.settings.digests_dir
+        if not folder.is_dir():
+            return
+        matcher = snapshot.matcher if snapshot.articles else None
+        self.store.sync_file_digests(load_digest_files(folder, matcher=matcher), now=self.clock())
+
+    def health_report(self) -> dict[str, Any]:
+        snapshot = self.catalog.current()
+        reason = self.health.reason
+        return {
+            "ok": reason is None,
+            "posting": "ok" if reason is None else f"paused: {reason}",
+            "articles": snapshot.articles,
+            "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
+        }
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def article_roots(settings: Settings) -> tuple[Path, ...]:
+    if settings.articles:
+        return settings.articles
+    return (Path(str(resources.files("bot").joinpath("sample_articles"))),)
+
+
+def build_services(settings: Settings, *, clock: Clock = utc_now, owner: str | None = None) -> Services:
+    """Everything `newsbot run` needs, connected; articles are not loaded yet (call ``reload()``)."""
+    from bot.articles.loader import ArticleLibrary
+
+    owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    library = ArticleLibrary(article_roots(settings), settings.cache_path)
+    store = SQLiteStore(settings.db_path)
+    health = PostingHealth()
+    poster = SlackPoster(make_client(settings.slack_bot_token, settings.slack_api_url), health)
+    catalog = Catalog(lambda: library.reload().articles, clock)
+    composer = Composer(catalog, Templates.load(settings.digests_dir / "templates"))
+    posting = PostingService(store, poster, composer.digest, owner=owner)
+    scheduler = Scheduler(store, posting, owner=owner, grace=timedelta(hours=settings.grace_hours))
+    return Services(
+        settings=settings,
+        clock=clock,
+        store=store,
+        catalog=catalog,
+        composer=composer,
+        health=health,
+        poster=poster,
+        posting=posting,
+        scheduler=scheduler,
+        guard=AdminGuard(settings.admins),
+        admin=None,
+        owner=owner,
+    )

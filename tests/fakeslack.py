@@ -1,0 +1,309 @@
+"""A local HTTP stand-in of the Slack Web API, for tests and benchmarks.
+
+Point a WebClient (or the app, through SLACK_API_URL) at ``FakeSlack.url`` and it answers the methods
+newsbot uses, over real HTTP on 127.0.0.1. Every call is recorded. Faults are injected per method
+from a queue (``fail``) or at random rates (``set_fault_rates``):
+
+- ``Fault.rate_limited(n)``: HTTP 429 with ``Retry-After: n``; nothing happens.
+- ``Fault.server_error()``: HTTP 500; nothing happens.
+- ``Fault.server_error_after()``: the call takes effect (the message is stored), then HTTP 500.
+- ``Fault.error(code)``: HTTP 200 with ``{"ok": false, "error": code}``; nothing happens.
+- ``Fault.slow(seconds)``: the call takes effect, then the answer is delayed (a client timeout
+  after Slack posted).
+
+Channels are lenient: an unknown C…/G… ID is created on first use as a public channel the bot is in;
+``add_channel`` declares private, archived or not-joined channels to exercise the error paths.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakeslack_workspace import BOT_ID, BOT_USER, TEAM_ID, Channel, Workspace
+
+__all__ = ["BOT_ID", "BOT_USER", "TEAM_ID", "Call", "Channel", "FakeSlack", "Fault"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    kind: str  # ratelimited | server_error | server_error_after | error | slow
+    retry_after: int = 1
+    code: str = ""
+    delay: float = 0.0
+
+    @classmethod
+    def rate_limited(cls, retry_after: int = 1) -> Fault:
+        return cls("ratelimited", retry_after=retry_after)
+
+    @classmethod
+    def server_error(cls) -> Fault:
+        return cls("server_error")
+
+    @classmethod
+    def server_error_after(cls) -> Fault:
+        return cls("server_error_after")
+
+    @classmethod
+    def error(cls, code: str) -> Fault:
+        return cls("error", code=code)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        return cls("slow", delay=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One recorded request. ``params`` merges the query string, form fields and JSON body."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    status: int
+    fault: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # benchmarks open many connections at once; the default backlog is 5
+    daemon_threads = True
+
+
+class FakeSlack:
+    """Start with ``start()`` (or as a context manager); ``url`` ends with '/' as WebClient needs."""
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self._calls: list[Call] = []
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._rates: dict[str, float] = {}
+        self._rate_methods: frozenset[str] | None = None
+        self._rate_retry_after = 1
+        self._workspace = Workspace()
+        self._responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "FakeSlack is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base}/response/{key}"
+
+    # --- setup ----------------------------------------------------------------------------------
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str | None = None,
+        *,
+        is_private: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
+    ) -> None:
+        with self._lock:
+            self._workspace.channels[channel_id] = Channel(
+                channel_id, name or channel_id.lower(), is_private, is_member, is_archived
+            )
+
+    def add_user(
+        self, user_id: str, name: str | None = None, *, is_admin: bool = False, is_owner: bool = False
+    ) -> None:
+        with self._lock:
+            self._workspace.add_user(user_id, name, is_admin=is_admin, is_owner=is_owner)
+
+    def fail(self, method: str, *faults: Fault) -> None:
+        """Queue faults for the next calls of ``method``, one per call, in order."""
+        with self._lock:
+            self._faults[method].extend(faults)
+
+    def set_fault_rates(
+        self,
+        *,
+        rate_limited: float = 0.0,
+        server_error: float = 0.0,
+        server_error_after: float = 0.0,
+        retry_after: int = 1,
+        methods: frozenset[str] | None = None,
+    ) -> None:
+        """Random faults on every call (of ``methods``, default all) after the queued ones."""
+        with self._lock:
+            self._rates = {
+                "ratelimited": rate_limited,
+                "server_error": server_error,
+                "server_error_after": server_error_after,
+            }
+            self._rate_retry_after = retry_after
+            self._rate_methods = methods
+
+    # --- inspection -----------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages stored in a channel (or sent to a user ID), oldest first."""
+        with self._lock:
+            found = self._workspace.lookup(channel, create=False)
+            return [dict(m) for m in found.messages] if found else []
+
+    def all_messages(self) -> dict[str, list[dict[str, Any]]]:
+        with self._lock:
+            return {
+                cid: [dict(m) for m in ch.messages]
+                for cid, ch in self._workspace.channels.items()
+                if ch.messages
+            }
+
+    def ephemeral(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._workspace.ephemeral)
+
+    def responses(self, key: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._responses[key])
+
+    def channel(self, channel_id: str) -> Channel | None:
+        with self._lock:
+            return self._workspace.channels.get(channel_id)
+
+    # --- HTTP -----------------------------------------------------------------------------------
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        params: dict[str, Any] = dict(parse_qsl(parts.query))
+        content_type = request.headers.get("Content-Type") or ""
+        if raw and "json" in content_type:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(parse_qsl(raw.decode("utf-8")))
+        headers = dict(request.headers.items())
+        if parts.path.startswith("/response/"):
+            key = parts.path.removeprefix("/response/")
+            with self._lock:
+                self._responses[key].append(params)
+                self._calls.append(Call("response_url", params, headers, 200, None))
+            self._send(request, _Reply(200, {"ok": True}))
+            return
+        method = parts.path.removeprefix("/api/")
+        fault = self._next_fault(method)
+        reply, delay = self._apply(method, params, fault)
+        with self._lock:
+            self._calls.append(Call(method, params, headers, reply.status, fault.kind if fault else None))
+        if delay:
+            time.sleep(delay)
+        self._send(request, reply)
+
+    def _send(self, request: BaseHTTPRequestHandler, reply: _Reply) -> None:
+        if reply.status >= 500:
+            body = b"<html><body>Internal Server Error</body></html>"
+            content_type = "text/html"
+        else:
+            body = json.dumps(reply.body).encode("utf-8")
+            content_type = "application/json; charset=utf-8"
+        try:
+            request.send_response(reply.status)
+            request.send_header("Content-Type", content_type)
+            request.send_header("Content-Length", str(len(body)))
+            for name, value in reply.headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and went away; the call has still taken effect
+
+    def _next_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if queue:
+                return queue.popleft()
+            if not self._rates or (self._rate_methods is not None and method not in self._rate_methods):
+                return None
+            draw = self._random.random()
+            for kind, rate in self._rates.items():
+                if draw < rate:
+                    return Fault(kind, retry_after=self._rate_retry_after)
+                draw -= rate
+            return None
+
+    def _apply(self, method: str, params: dict[str, Any], fault: Fault | None) -> tuple[_Reply, float]:
+        if fault is not None and fault.kind == "ratelimited":
+            reply = _Reply(
+                429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
+            )
+            return reply, 0.0
+        if fault is not None and fault.kind == "server_error":
+            return _Reply(500, {}), 0.0
+        if fault is not None and fault.kind == "error":
+            return _Reply(200, {"ok": False, "error": fault.code}), 0.0
+        with self._lock:
+            body = self._workspace.call(method, params)
+        if fault is not None and fault.kind == "server_error_after":
+            return _Reply(500, {}), 0.0
+        return _Reply(200, body), fault.delay if fault is not None else 0.0
+
+
+@contextmanager
+def running_fake_slack(*, seed: int = 0) -> Iterator[FakeSlack]:
+    """For scripts: a started FakeSlack, stopped on exit."""
+    with FakeSlack(seed=seed) as fake:
+        yield fake

@@ -1,0 +1,102 @@
+"""`newsbot check`: the summary, --json, folder fallbacks and the exit code for unreadable folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.articles import sample_dir
+from bot.cli import main
+from tests.articles_helpers import REPO
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache" / "articles.cache"
+    monkeypatch.setenv("NEWSBOT_CACHE", str(cache))
+    monkeypatch.delenv("NEWSBOT_ARTICLES", raising=False)
+    return cache
+
+
+def write_article(folder: Path, name: str, title: str, url: str, topics: str = "[AI]") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    front = f'title: "{title}"\npublishedDateTime: 2024-03-05T10:30:00Z\nwebUrl: "{url}"\ntopics: {topics}\n'
+    (folder / name).write_text(f"---\n{front}---\n", encoding="utf-8")
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    assert main(["check", "--json", *argv]) == 0
+    data: dict[str, object] = json.loads(capsys.readouterr().out)
+    return data
+
+
+def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_article(tmp_path, "a.md", "A", "https://e.com/a", "[AI, Robots]")
+    write_article(tmp_path, "b.md", "B", "https://e.com/b")
+    write_article(tmp_path, "b-copy.md", "B again", "https://e.com/b")
+    (tmp_path / "broken.md").write_text("no front matter\n", encoding="utf-8")
+    data = run_json(capsys, "--articles", str(tmp_path))
+    assert data["loaded"] == 2 and data["duplicates"] == 1
+    assert data["skipped"] == [
+        {"path": str(tmp_path / "broken.md"), "reason": "no front matter (the first line is not ---)"}
+    ]
+    assert data["topics"] == {"AI": 2, "Robots": 1}
+    assert isinstance(data["seconds"], float)
+    assert data["oldest"] == data["newest"] == "2024-03-05T10:30:00+00:00"
+
+
+def test_several_folders_separated_by_pathsep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_article(tmp_path / "one", "a.md", "A", "https://e.com/a")
+    write_article(tmp_path / "two", "b.md", "B", "https://e.com/b")
+    data = run_json(capsys, "--articles", f"{tmp_path / 'one'}{os.pathsep}{tmp_path / 'two'}")
+    assert data["loaded"] == 2
+
+
+def test_falls_back_to_env_then_to_the_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample_files = len(list(sample_dir().rglob("*.md")))
+    assert run_json(capsys)["files"] == sample_files
+    write_article(tmp_path, "a.md", "A", "https://e.com/a")
+    monkeypatch.setenv("NEWSBOT_ARTICLES", str(tmp_path))
+    assert run_json(capsys)["files"] == 1
+
+
+def test_second_run_uses_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], private_cache: Path
+) -> None:
+    write_article(tmp_path, "a.md", "A", "https://e.com/a")
+    assert run_json(capsys, "--articles", str(tmp_path))["parsed"] == 1
+    assert private_cache.exists()
+    assert run_json(capsys, "--articles", str(tmp_path))["parsed"] == 0
+
+
+def test_missing_folder_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--articles", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and str(tmp_path / "nope") in err
+
+
+def test_text_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_article(tmp_path, "a.md", "A", "https://e.com/a")
+    (tmp_path / "empty.md").write_bytes(b"")
+    assert main(["check", "--articles", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Loaded 1 articles from 2 files" in out
+    assert f"{tmp_path / 'empty.md'}: empty file" in out
+    assert "parsing article files" not in out
+
+
+def test_console_entry_point_prints_one_json_object(tmp_path: Path) -> None:
+    write_article(tmp_path, "a.md", "A", "https://e.com/a")
+    env = {**os.environ, "NEWSBOT_CACHE": str(tmp_path / "c.cache")}
+    command = [sys.executable, "-m", "bot", "check", "--json", "--articles", str(tmp_path)]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress line when output is not a terminal
+    assert json.loads(done.stdout)["loaded"] == 1

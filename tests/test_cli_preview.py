@@ -1,0 +1,185 @@
+"""`newsbot preview`, `newsbot query` and `newsbot demo` end to end, on article files written to disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.compose.limits import check_payload
+
+NOW = "2024-03-05T08:00Z"
+
+
+def write_article(folder: Path, n: int, title: str, topics: list[str], published: str, **extra: Any) -> None:
+    data: dict[str, Any] = {
+        "title": title,
+        "excerpt": f"Excerpt {n} & more <b>.",
+        "publishedDateTime": published,
+        "webUrl": f"https://outlet{n}.example.com/a/{n}",
+        "type": "article",
+        "quality": 40 + n,
+        "provider": {"name": f"Outlet {n}", "domain": f"outlet{n}.example.com"},
+        "topics": topics,
+        "images": [{"url": f"https://img.example.com/{n}.jpg", "width": 800, "height": 600}],
+        **extra,
+    }
+    text = "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n"
+    (folder / f"2024-03-05-article-{n}.md").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_article(
+        folder, 1, "Robot arms learn to sort recycling", ["AI", "AI in Robotics"], "2024-03-05T06:00:00Z"
+    )
+    write_article(
+        folder,
+        2,
+        "<!channel> Vision models & <@U123> read X-rays",
+        ["AI", "Computer Vision"],
+        "2024-03-05T05:00:00Z",
+    )
+    write_article(
+        folder,
+        3,
+        "Language models summarise court rulings",
+        ["AI", "Natural Language Processing"],
+        "2024-03-04T20:00:00Z",
+    )
+    write_article(folder, 4, "An old robotics story", ["AI", "AI in Robotics"], "2024-02-01T10:00:00Z")
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_preview_json_is_exactly_a_valid_payload(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "preview", "--articles", str(articles), "--now", NOW, "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert set(payload) == {"text", "blocks", "unfurl_links", "unfurl_media"}
+    assert check_payload(payload) == []
+    sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
+    assert len(sections) == 3, "the February story is outside the 24-hour window"
+    assert "&lt;!channel&gt; Vision models &amp; &lt;@U123&gt;" in "".join(sections)
+    assert "broken.md" in err and "broken.md" not in out
+
+
+def test_preview_text_is_readable(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "preview", "--articles", str(articles), "--now", NOW, "--topics", "robotics")
+    assert code == 0
+    assert "Preview: AI in Robotics · Tuesday 5 March 2024" in out
+    assert "Robot arms learn to sort recycling (https://outlet1.example.com/a/1)" in out
+    assert "Outlet 1 · 2024-03-05 06:00 UTC · AI, AI in Robotics" in out
+    assert "<!date" not in out and "&amp;" not in out
+    assert "Vision models" not in out
+
+
+def test_preview_max_items_and_empty_hint(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "preview", "--articles", str(articles), "--now", NOW, "--max-items", "1", "--json"
+    )
+    assert code == 0
+    assert sum(b["type"] == "section" for b in json.loads(out)["blocks"]) == 1
+    code, out, err = run(capsys, "preview", "--articles", str(articles), "--now", "2025-01-01T00:00")
+    assert code == 0
+    assert "No new stories." in out
+    assert "try --now 2024-03-05T06:01Z" in err
+
+
+def test_preview_unknown_topic_says_what_would_work(
+    articles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "preview", "--articles", str(articles), "--topics", "quantum basket weaving")
+    assert code == 2
+    assert out == ""
+    assert "Topics:" in err or "Did you mean" in err
+
+
+def test_preview_named_digest_with_override_template(
+    articles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digests = tmp_path / "digests"
+    (digests / "templates").mkdir(parents=True)
+    (digests / "vision.yaml").write_text(
+        "name: vision\nchannel: cv-news\ntitle: Vision Daily\ntopics: [computer vision]\ntemplate: terse\n",
+        encoding="utf-8",
+    )
+    (digests / "templates" / "terse.j2").write_text(
+        "{% macro story(story) %}>> {{ story.lead.title | mrkdwn }}{% endmacro %}", encoding="utf-8"
+    )
+    argv = ["preview", "--articles", str(articles), "--digests", str(digests), "--now", NOW]
+    code, out, _ = run(capsys, *argv, "--digest", "vision", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["blocks"][0]["text"]["text"] == "Vision Daily · Tuesday 5 March 2024"
+    assert (
+        payload["blocks"][1]["text"]["text"]
+        == "&gt;&gt; &lt;!channel&gt; Vision models &amp; &lt;@U123&gt; read X-rays"
+    )
+    code, _, err = run(capsys, *argv, "--digest", "nope")
+    assert code == 2 and "no digest named 'nope'" in err and "vision" in err
+
+
+def test_environment_supplies_the_folders(
+    articles: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ARTICLES", str(articles))
+    code, out, _ = run(capsys, "query", "nlp", "--now", NOW)
+    assert code == 0
+    assert out.startswith("Topic: Natural Language Processing — 1 story, showing 1\n")
+
+
+def test_query_json_and_no_match(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "query", "robotics", "--articles", str(articles), "--now", NOW, "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert check_payload(payload) == []
+    assert payload["blocks"][0]["text"]["text"] == "*Topic: AI in Robotics* — 2 stories, showing 2"
+    code, out, _ = run(capsys, "query", "zzqx", "--articles", str(articles), "--now", NOW)
+    assert code == 0
+    assert out.startswith("No topic or story matches “zzqx”.")
+
+
+def test_bad_now_is_a_usage_error(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["query", "robotics", "--articles", str(articles), "--now", "yesterday"])
+    assert exit_info.value.code == 2
+    assert "not an ISO 8601 time" in capsys.readouterr().err
+
+
+def test_demo_sets_the_clock_after_the_newest_article(
+    articles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "demo", "--articles", str(articles))
+    assert code == 0
+    assert "clock set to 2024-03-05 06:01 UTC, just after the sample's newest article" in out
+    assert "Demo digest · Tuesday 5 March 2024" in out
+    assert "── /news robotics ──" in out
+    assert "broken.md" in err
+
+
+def test_demo_on_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.articles import sample_dir
+
+    if not sample_dir().is_dir():
+        pytest.skip("the bundled sample is not there yet")
+    code, out, err = run(capsys, "demo", "--json")
+    assert code == 0
+    assert "clock set to" in err
+    decoder = json.JSONDecoder()
+    digest, end = decoder.raw_decode(out)
+    query, _ = decoder.raw_decode(out[end:].lstrip())
+    assert check_payload(digest) == [] and check_payload(query) == []
+    assert any(b["type"] == "section" for b in digest["blocks"][1:])

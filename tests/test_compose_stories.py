@@ -1,0 +1,152 @@
+"""Story merging and coverage: which articles are one story, who leads, what coverage a story lists."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from bot.compose.stories import StoryIndex, to_stories
+from bot.compose.titles import strip_decorations, title_tokens
+from tests.article_factory import NOW, make_article, make_related, related_to
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+HEADLINE = "Acme unveils a robot that folds laundry in thirty seconds"
+
+
+def _groups(index: StoryIndex) -> list[set[str]]:
+    return [{e.lead.title, *(m.title for m in e.merged)} for e in index.stories]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("UPDATE: Acme ships", "Acme ships"),
+        ("Report: Exclusive: Acme ships", "Acme ships"),
+        ("RE-TRANSMISSION: Acme ships", "Acme ships"),
+        ("Acme ships - The Verge", "Acme ships"),
+        ("Acme ships | Verge", "Acme ships"),
+        ("Acme ships - the best robot yet", "Acme ships - the best robot yet"),
+        ("Acme ships | 2019 deal Microsoft Power", "Acme ships | 2019 deal Microsoft Power"),
+    ],
+)
+def test_strip_decorations(title: str, expected: str) -> None:
+    assert strip_decorations(title, "The Verge", "theverge.com") == expected
+
+
+def test_title_tokens_fold_case_punctuation_possessives_and_stopwords() -> None:
+    assert title_tokens("Reducing the carbon footprint of AI’s models!") == (
+        "reducing",
+        "carbon",
+        "footprint",
+        "ai",
+        "models",
+    )
+
+
+def test_update_prefix_merges_within_three_days_but_not_ten() -> None:
+    first = make_article(HEADLINE, hours_ago=60)
+    update = make_article(f"UPDATE: {HEADLINE}", hours_ago=1)
+    assert len(StoryIndex.build([first, update])) == 1
+    old = make_article(HEADLINE, hours_ago=240)
+    assert len(StoryIndex.build([old, update])) == 2
+
+
+def test_outlet_suffix_and_one_extra_word_still_merge() -> None:
+    a = make_article(f"{HEADLINE} - Gizmo Daily", provider="Gizmo Daily")
+    b = make_article(HEADLINE.replace("robot", "new robot"))
+    assert len(StoryIndex.build([a, b])) == 1
+
+
+def test_same_words_in_another_order_do_not_merge() -> None:
+    a = make_article("Power Apps portals launch as AWS announces general availability of Lex")
+    b = make_article("AWS announces general availability of Lex as Power Apps portals launch")
+    assert len(StoryIndex.build([a, b])) == 2
+
+
+def test_shared_related_url_alone_never_merges() -> None:
+    shared = make_related("https://shared.example.net/explainer")
+    a = make_article("Acme unveils a laundry robot", related=(shared,))
+    b = make_article("Regulators question bank chatbots", related=(shared,))
+    index = StoryIndex.build([a, b])
+    assert len(index) == 2
+    # The shared item shows once per message: under the better story only.
+    stories = to_stories(index.stories, index.stories[0].lead.published, index.weights)
+    urls = [c.url for s in stories for c in s.coverage]
+    assert urls.count(shared.url) == 1
+
+
+def test_related_link_with_close_titles_merges_where_titles_alone_do_not() -> None:
+    original = make_article("Provance Releases ServiceTeam Family of ITSM Power Apps Products")
+    tweaked = "Provance releases ServiceTeam, new family of ITSM Power Apps products for enterprises"
+    unlinked = make_article(tweaked)
+    assert len(StoryIndex.build([original, unlinked])) == 2
+    linked = make_article(tweaked, related=(related_to(original),))
+    assert len(StoryIndex.build([original, linked])) == 1
+
+
+def test_related_link_with_unrelated_titles_does_not_merge() -> None:
+    original = make_article("Acme unveils a laundry robot")
+    other = make_article("Regulators question bank chatbots", related=(related_to(original),))
+    assert len(StoryIndex.build([original, other])) == 2
+
+
+def test_same_url_is_one_story_with_one_member() -> None:
+    a = make_article("Acme ships", url="https://same.example/x")
+    b = make_article("Acme ships the robot", url="https://same.example/x", quality=10.0)
+    (entry,) = StoryIndex.build([a, b]).stories
+    assert entry.lead is a and entry.merged == ()
+
+
+def test_lead_is_best_ranked_and_coverage_dedups_outlets() -> None:
+    one, two = make_related(domain="twice.example"), make_related(domain="Twice.Example")
+    lead = make_article(HEADLINE, quality=120.0, domain="lead.example")
+    copy = make_article(f"Report: {HEADLINE}", quality=30.0, domain="copy.example", related=(two,))
+    lead = replace(
+        lead, related=(make_related(domain="LEAD.example"), one, related_to(lead), related_to(copy))
+    )
+    index = StoryIndex.build([copy, lead])
+    (entry,) = index.stories
+    assert entry.lead.url == lead.url
+    assert [m.url for m in entry.merged] == [copy.url]
+    assert entry.outlets == 2  # copy.example, twice.example
+    (story,) = to_stories(index.stories, NOW, index.weights)
+    # The copy first; never the lead's outlet, the lead itself, the copy twice or "twice.example" twice.
+    assert [c.url for c in story.coverage] == [copy.url, one.url]
+    assert story.urls == (lead.url, copy.url, one.url)
+
+
+def _load_generated(tmp: Path) -> tuple[list[str], dict[str, str], StoryIndex]:
+    from bot.articles import load_articles
+
+    tool = SHARED / "tools" / "make_corpus.py"
+    args = [sys.executable, str(tool), "--out", str(tmp), "--count", "1000", "--dup-rate", "0.1"]
+    subprocess.run([*args, "--end", "2024-03-01", "--seed", "3"], check=True, capture_output=True)
+    truth = dict(line.split("\t") for line in (tmp / "stories.tsv").read_text().splitlines() if line)
+    result = load_articles([tmp])
+    index = StoryIndex.build(result.articles)
+    return list(truth), truth, index
+
+
+@pytest.mark.skipif(not (SHARED / "tools" / "make_corpus.py").exists(), reason="needs ../shared/tools")
+def test_merging_matches_generated_ground_truth(tmp_path: Path) -> None:
+    names, truth, index = _load_generated(tmp_path)
+    story_of_file = {
+        Path(a.path).name: pos for pos, e in enumerate(index.stories) for a in (e.lead, *e.merged)
+    }
+    assert set(story_of_file) == set(names)
+    predicted: defaultdict[int, list[str]] = defaultdict(list)
+    expected: defaultdict[str, list[str]] = defaultdict(list)
+    for name in names:
+        predicted[story_of_file[name]].append(name)
+        expected[truth[name]].append(name)
+    pairs_found = {frozenset(p) for group in predicted.values() for p in combinations(group, 2)}
+    pairs_true = {frozenset(p) for group in expected.values() for p in combinations(group, 2)}
+    assert len(pairs_true) > 40  # the generator did make duplicates
+    assert pairs_found <= pairs_true, "false merges"
+    assert len(pairs_found) >= 0.95 * len(pairs_true), "too many missed merges"

@@ -1,0 +1,338 @@
+"""digests/*.yaml loading and the shared value parsers (bot/digests/values.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.digests.files import load_digest_files, read_digest_file
+from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec, RankingWeights
+from bot.digests.values import (
+    ChannelRef,
+    parse_channel,
+    parse_days,
+    parse_float,
+    parse_int,
+    parse_time,
+    parse_timezone,
+    parse_topics,
+    split_list,
+    suggest_timezones,
+)
+from bot.errors import ConfigError, QueryError
+from bot.topics import TopicMatcher
+
+REPO = Path(__file__).resolve().parents[1]
+TOPICS = (
+    "AI",
+    "AI in Robotics",
+    "Computer Vision",
+    "Natural Language Processing",
+    "AI in Autos",
+    "AI in Finance",
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> TopicMatcher:
+    return TopicMatcher.with_default_aliases(TOPICS)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(folder: Path, matcher: TopicMatcher | None) -> str:
+    with pytest.raises(ConfigError) as err:
+        load_digest_files(folder, matcher=matcher)
+    return str(err.value)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("07:30", time(7, 30)), ("7:05", time(7, 5)), (" 23:59 ", time(23, 59))]
+)
+def test_parse_time(text: str, expected: time) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("value", ["25:00", "7.30", "12:60", "7pm", "07:30:00", "", 480, None, "0730"])
+def test_parse_time_rejects(value: object) -> None:
+    with pytest.raises(QueryError, match=r"^time: .* use HH:MM"):
+        parse_time(value)
+
+
+def test_parse_timezone() -> None:
+    assert parse_timezone("Europe/Berlin") == "Europe/Berlin"
+    assert parse_timezone("america/new_york") == "America/New_York"
+    assert parse_timezone("UTC") == "UTC"
+    with pytest.raises(
+        QueryError, match=r"timezone: unknown time zone 'Berlin'.*Did you mean Europe/Berlin\?"
+    ):
+        parse_timezone("Berlin")
+    with pytest.raises(QueryError, match=r"Did you mean Europe/Berlin"):
+        parse_timezone("Europe/Berln")
+    with pytest.raises(QueryError, match=r"use Area/City"):
+        parse_timezone("../../etc/passwd")
+    with pytest.raises(QueryError, match=r"use Area/City"):
+        parse_timezone(5)
+    assert suggest_timezones("new york")[0] == "America/New_York"
+    assert suggest_timezones("") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "days"),
+    [
+        ("daily", ALL_DAYS),
+        ("Weekdays", WEEKDAYS),
+        ("weekends", frozenset({5, 6})),
+        ("mon,wed,fri", frozenset({0, 2, 4})),
+        ("Monday, Thursday", frozenset({0, 3})),
+        ("mon-fri", WEEKDAYS),
+        ("fri-mon", frozenset({4, 5, 6, 0})),
+        (["sat", "sun"], frozenset({5, 6})),
+        ("tu,th", frozenset({1, 3})),
+    ],
+)
+def test_parse_days(value: object, days: frozenset[int]) -> None:
+    assert parse_days(value) == days
+
+
+@pytest.mark.parametrize("value", ["funday", "m", "mon,,fri", "mon-tue-wed", "", 5, ["mon", 3]])
+def test_parse_days_rejects(value: object) -> None:
+    with pytest.raises(QueryError, match=r"^days: .*daily, weekdays, weekends"):
+        parse_days(value)
+
+
+def test_parse_numbers() -> None:
+    assert parse_int("5", key="max_items", minimum=1, maximum=20) == 5
+    assert parse_int(20, key="max_items", minimum=1, maximum=20) == 20
+    for bad in ("0", "21", "5.5", "five", True, None):
+        with pytest.raises(QueryError, match=r"^max_items: .* is not a whole number from 1 to 20"):
+            parse_int(bad, key="max_items", minimum=1, maximum=20)
+    assert parse_float("1.5", key="min_quality", minimum=0) == 1.5
+    assert parse_float(3, key="min_quality", minimum=0) == 3.0
+    assert parse_float(".5", key="x") == 0.5
+    for wrong in ("-1", "abc", "nan", "inf", float("nan"), False):
+        with pytest.raises(QueryError, match=r"^min_quality: .* is not a number of at least 0"):
+            parse_float(wrong, key="min_quality", minimum=0)
+    with pytest.raises(QueryError, match="above 0"):
+        parse_float(0, key="half_life_hours", positive=True)
+    with pytest.raises(QueryError, match="of at most 2"):
+        parse_float(3, key="x", maximum=2)
+
+
+def test_split_list() -> None:
+    assert split_list(" a, b ,,c ", key="types") == ["a", "b", "c"]
+    assert split_list(["a", " b "], key="types") == ["a", "b"]
+    with pytest.raises(QueryError, match=r"^types: "):
+        split_list(5, key="types")
+    with pytest.raises(QueryError, match=r"^types: 3 .* is not text"):
+        split_list(["a", 3], key="types")
+
+
+def test_parse_topics(matcher: TopicMatcher) -> None:
+    assert parse_topics("robotics, nlp, Robotics", matcher) == (
+        "AI in Robotics",
+        "Natural Language Processing",
+    )
+    assert parse_topics(["computer visoin"], matcher) == ("Computer Vision",)
+    with pytest.raises(QueryError) as err:
+        parse_topics("robtcs, ai in, xyzzy", matcher)
+    message = str(err.value)
+    assert message.startswith("topics: ")
+    assert "Did you mean: AI in Robotics" in message
+    assert "'ai in' is ambiguous: AI in Autos, AI in Finance" in message
+    assert "Unknown topic 'xyzzy'" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("<#C0123|ai-news>", ChannelRef("C0123", "ai-news")),
+        ("<#C0123>", ChannelRef("C0123", None)),
+        ("<#G0123|>", ChannelRef("G0123", None)),
+        ("#ai-news", ChannelRef(None, "ai-news")),
+        ("C0123ABCD", ChannelRef("C0123ABCD", None)),
+        ("G0123", ChannelRef("G0123", None)),
+        ("#新闻", ChannelRef(None, "新闻")),
+    ],
+)
+def test_parse_channel(text: str, ref: ChannelRef) -> None:
+    assert parse_channel(text) == ref
+    assert ref.spec_value == (ref.id or ref.name)
+
+
+@pytest.mark.parametrize("text", ["ai-news", "#", "<#c0123>", "<@U0123>", "#a b", "#a,b", "", "#AI-News"])
+def test_parse_channel_rejects(text: str) -> None:
+    with pytest.raises(QueryError, match=r"^channel: .* is not a channel; use #channel-name"):
+        parse_channel(text)
+
+
+def test_parse_channel_bare_name() -> None:
+    assert parse_channel("ai-news", allow_bare_name=True) == ChannelRef(None, "ai-news")
+    assert str(ChannelRef(None, "ai-news")) == "#ai-news"
+    assert str(ChannelRef("C1", "x")) == "<#C1>"
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def test_shipped_example_loads(matcher: TopicMatcher) -> None:
+    specs = load_digest_files(REPO / "digests", matcher=matcher, team_id="T1")
+    example = next(s for s in specs if s.name == "morning-ai")
+    assert example.channel == "ai-news"
+    assert (example.time, example.timezone, example.days) == (time(8, 0), "Europe/Berlin", WEEKDAYS)
+    assert (example.team_id, example.source, example.topics) == ("T1", "file", ("AI",))
+
+
+def test_every_key(tmp_path: Path, matcher: TopicMatcher) -> None:
+    write(
+        tmp_path,
+        "full.yml",
+        """\
+name: Robots weekly
+channel: "<#C0123|robots>"
+title: Robots & friends
+topics: robotics, self-driving
+time: 9:15
+timezone: america/new_york
+days: [mon, thu]
+max_items: 7
+min_quality: 12.5
+window_hours: 168
+types: article, video
+weights: {quality: 2, breadth: 0.5, half_life_hours: 48}
+template: brief
+post_when_empty: true
+enabled: false
+""",
+    )
+    assert load_digest_files(tmp_path, matcher=matcher) == [
+        DigestSpec(
+            name="Robots weekly",
+            channel="C0123",
+            title="Robots & friends",
+            topics=("AI in Robotics", "AI in Autos"),
+            time=time(9, 15),
+            timezone="America/New_York",
+            days=frozenset({0, 3}),
+            max_items=7,
+            min_quality=12.5,
+            window_hours=168.0,
+            types=("article", "video"),
+            weights=RankingWeights(quality=2.0, breadth=0.5, half_life_hours=48.0),
+            template="brief",
+            post_when_empty=True,
+            enabled=False,
+            source="file",
+        )
+    ]
+
+
+def test_defaults_and_order(tmp_path: Path) -> None:
+    write(tmp_path, "b.yaml", "name: b\nchannel: C0BBB\n")
+    write(tmp_path, "a.yaml", "name: a\nchannel: '#a-news'\ntopics: [whatever]\n")
+    write(tmp_path, "notes.txt", "not a digest")
+    write(tmp_path, ".hidden.yaml", "broken: [")
+    (tmp_path / "templates").mkdir()
+    write(tmp_path / "templates", "x.yaml", "broken: [")
+    specs = load_digest_files(tmp_path, matcher=None)
+    assert [s.name for s in specs] == ["a", "b"]
+    assert specs[0] == DigestSpec(name="a", channel="a-news", topics=("whatever",))
+    assert specs[1] == DigestSpec(name="b", channel="C0BBB")
+
+
+def test_every_problem_is_reported(tmp_path: Path, matcher: TopicMatcher) -> None:
+    write(
+        tmp_path,
+        "bad.yaml",
+        """\
+name: morning
+tme: "08:00"
+time: "25:00"
+timezone: Europe/Berln
+topics: [robtcs]
+days: funday
+max_items: 50
+min_quality: lots
+post_when_empty: "yes please"
+weights: {quality: -1, decay: 3}
+template: ../../etc/passwd
+""",
+    )
+    write(tmp_path, "dup.yaml", "name: Morning\nchannel: C0ABC\n")
+    write(tmp_path, "same.yaml", "name: morning\nchannel: C0ABC\n")
+    message = problems_of(tmp_path, matcher)
+    bad, same = tmp_path / "bad.yaml", tmp_path / "same.yaml"
+    for expected in [
+        f"{bad}: unknown key 'tme'; did you mean 'time'?",
+        f"{bad}: time: '25:00' is not a time; use HH:MM",
+        f"{bad}: timezone: unknown time zone 'Europe/Berln'; use Area/City, e.g. Europe/Berlin. Did you mean",
+        f"{bad}: topics: Unknown topic 'robtcs'. Did you mean: AI in Robotics?",
+        f"{bad}: days: 'funday' is not a day",
+        f"{bad}: max_items: 50 (int) is not a whole number from 1 to 20",
+        f"{bad}: min_quality: 'lots' is not a number of at least 0",
+        f"{bad}: post_when_empty: 'yes please' is not true or false",
+        f"{bad}: weights.quality: -1 (int) is not a number of at least 0; weights: unknown key 'decay'",
+        f"{bad}: template: '../../etc/passwd' is not a template name",
+        f"{bad}: missing required key 'channel'",
+        f"{same}: name: digest name 'morning' is already used by {tmp_path / 'dup.yaml'}",
+    ]:
+        assert expected in message
+    assert message.startswith(f"Digest files in {tmp_path} have 12 problems:\n- ")
+
+
+def test_matcher_none_skips_topic_resolution(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: a\nchannel: c\ntopics: robtics\n")
+    assert load_digest_files(tmp_path, matcher=None)[0].topics == ("robtics",)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("name: a\nchannel: #ai-news\n", "channel: has no value (in YAML a # starts a comment"),
+        ("channel: c\n", "missing required key 'name'"),
+        ("name: 2024\nchannel: c\n", "name: 2024 is not text"),
+        ("name: a\nchannel: c\nname: b\n", "not valid YAML: key 'name' is given twice (line 3)"),
+        ("name: [a\n", "not valid YAML: "),
+        ("- name: a\n", "must be a mapping of keys"),
+        ("", "must be a mapping of keys"),
+        ("name: a\nchannel: c\nweights: 3\n", "weights: must be a mapping"),
+        ("name: a\nchannel: c\ntypes: 3\n", "types: 3 (int) is not a list"),
+        ("name: a\nchannel: 'a b'\n", "channel: 'a b' is not a channel"),
+        ("name: a\nchannel: c\nenabled: 1\n", "enabled: 1 is not true or false"),
+        (
+            "name: a\nchannel: c\nwindow_hours: 0\n",
+            "window_hours: 0 (int) is not a number of at most 8784 above 0",
+        ),
+        ("name: a\nchannel: c\ntitle:\n", None),
+    ],
+)
+def test_file_problems(tmp_path: Path, text: str, problem: str | None) -> None:
+    path = write(tmp_path, "d.yaml", text)
+    spec, problems = read_digest_file(path, matcher=None)
+    if problem is None:
+        assert spec is not None and problems == []
+        return
+    assert spec is None
+    assert any(problem in p for p in problems), problems
+    assert re.search(re.escape(f"{path}: {problem}"), problems_of(tmp_path, None))
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_bytes(b"name: \xff\xfe\n")
+    assert read_digest_file(tmp_path / "d.yaml", matcher=None) == (None, ["not UTF-8 text"])
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_digest_files(tmp_path / "nope", matcher=None)
+    assert load_digest_files(tmp_path, matcher=None) == []

@@ -1,0 +1,133 @@
+"""`newsbot post` end to end: settings from the environment, the SQLite store, the stand-in over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.commands.post import channel_ref, parse_now, select_digests
+from bot.digests.spec import DigestSpec
+from bot.errors import QueryError
+from bot.store.sqlite import SQLiteStore
+from tests.fakeslack import FakeSlack, Fault
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def write_article(folder: Path, n: int, published: datetime) -> None:
+    (folder / f"article-{n}.md").write_text(
+        "---\n"
+        f'title: "Robots learn trick number {n}"\n'
+        f'excerpt: "Story {n} about machine learning."\n'
+        f"publishedDateTime: {published.isoformat().replace('+00:00', 'Z')}\n"
+        f'webUrl: "https://news{n}.example.com/story-{n}"\n'
+        "type: article\n"
+        "provider:\n"
+        f"  name: Outlet {n}\n"
+        f"  domain: news{n}.example.com\n"
+        "topics:\n"
+        "  - AI\n"
+        "---\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> Path:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for n in (1, 2):
+        write_article(articles, n, NOW - timedelta(hours=n))
+    store = SQLiteStore(tmp_path / "newsbot.db")
+    store.save_digest(
+        DigestSpec(name="ai-daily", channel="C100", topics=("AI",), source="slack", created_by="UADMIN"),
+        actor="UADMIN",
+        now=NOW - timedelta(days=1),
+    )
+    store.close()
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-cli-test",
+        "SLACK_API_URL": fake_slack.url,
+        "NEWSBOT_ARTICLES": str(articles),
+        "NEWSBOT_DB": str(tmp_path / "newsbot.db"),
+        "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    fake_slack.add_channel("C100", "ai-news")
+    return articles
+
+
+def test_post_by_digest_name_then_nothing_new(
+    env: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 0
+    assert main(["post", "ai-daily", "--now", (NOW + timedelta(minutes=5)).isoformat()]) == 0
+
+    [message] = fake_slack.messages("C100")
+    assert message["metadata"]["event_type"] == "newsbot_digest"
+    assert "news1.example.com/story-1" in str(message["blocks"])
+    assert "news2.example.com/story-2" in str(message["blocks"])
+    out = capsys.readouterr().out
+    assert "ai-daily -> C100: posted" in out and "ai-daily -> C100: empty" in out
+
+
+def test_post_by_channel_carries_only_unseen_stories(env: Path, fake_slack: FakeSlack) -> None:
+    assert main(["post", "<#C100|ai-news>", "--now", NOW.isoformat()]) == 0
+    write_article(env, 3, NOW + timedelta(minutes=30))
+
+    assert main(["post", "#ai-news", "--now", (NOW + timedelta(hours=1)).isoformat()]) == 0
+
+    _, second = fake_slack.messages("C100")
+    shown = str(second["blocks"])
+    assert "news3.example.com/story-3" in shown and "news1.example.com/story-1" not in shown
+
+
+def test_post_waits_out_a_short_rate_limit(env: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail("chat.postMessage", Fault.rate_limited(retry_after=1))
+
+    assert main(["post", "C100", "--now", NOW.isoformat()]) == 0
+
+    assert len(fake_slack.messages("C100")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_unknown_target_names_the_digests(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["post", "nope", "--now", NOW.isoformat()]) == 2
+    assert "ai-daily" in capsys.readouterr().err
+
+
+def test_archived_channel_exits_nonzero(env: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.add_channel("C100", "ai-news", is_archived=True)
+
+    assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 1
+
+    assert fake_slack.messages("UADMIN")
+
+
+def test_channel_forms_and_selection() -> None:
+    specs = [
+        DigestSpec(name="a", channel="C1"),
+        DigestSpec(name="b", channel="C1"),
+        DigestSpec("c", "general"),
+    ]
+    resolved = {"ai-news": "C1"}
+
+    assert channel_ref("<#C1|ai-news>") == ("C1", "ai-news")
+    assert channel_ref("<#C1>") == ("C1", None)
+    assert channel_ref("#general") == (None, "general")
+    assert [s.name for s in select_digests(specs, "b", resolved.get)] == ["b"]
+    assert [s.name for s in select_digests(specs, "<#C1>", resolved.get)] == ["a", "b"]
+    assert [s.name for s in select_digests(specs, "#ai-news", resolved.get)] == ["a", "b"]
+    assert [s.name for s in select_digests(specs, "#general", resolved.get)] == ["c"]
+    with pytest.raises(QueryError, match="digests: a, b, c"):
+        select_digests(specs, "#random", resolved.get)
+
+
+def test_now_parsing() -> None:
+    assert parse_now("2026-03-29T08:00:00+02:00") == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+    assert parse_now("2026-03-29T08:00:00Z") == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
+    assert parse_now("2026-03-29T08:00") == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)

@@ -1,0 +1,111 @@
+"""`newsbot run` as a user starts it: a real process, settings from the environment, signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakeslack import FakeSlack
+from tests.slackbot import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    command_body,
+    http,
+    signed_headers,
+    wait_for,
+    write_articles,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,  # no .env there: only the environment counts
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    articles = tmp_path / "articles"
+    write_articles(articles)
+    port = free_port()
+    process = start(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.url,
+            "PORT": str(port),
+            "NEWSBOT_ARTICLES": str(articles),
+            "NEWSBOT_DB": str(tmp_path / "bot.db"),
+            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        health = wait_for(lambda: _health(base), timeout=20)
+        assert health is not None, "the server did not come up"
+        assert health["articles"] == 5
+
+        body = command_body(
+            "/news", "robotics", user="UMEMBER01", response_url=fake_slack.response_url("run")
+        )
+        assert http(f"{base}/slack/events", body, signed_headers(body)).status == 200
+        assert wait_for(lambda: fake_slack.responses("run"))
+        assert http(f"{base}/slack/events", body, signed_headers(body, secret="wrong")).status == 401
+
+        (articles / "article-new.md").write_text(
+            (articles / "article-1.md").read_text(encoding="utf-8").replace("/news/1", "/news/new"),
+            encoding="utf-8",
+        )
+        process.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: (_health(base) or {}).get("articles") == 6, timeout=10)
+
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "stopped" in output, output
+    assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+def test_run_refuses_to_start_naming_each_bad_setting(tmp_path: Path) -> None:
+    process = start(tmp_path, {"SLACK_BOT_TOKEN": "nope", "PORT": "http"})
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORT"):
+        assert name in output
+
+
+def _health(base: str) -> dict[str, object] | None:
+    try:
+        reply = http(f"{base}/healthz")
+    except OSError:
+        time.sleep(0.05)
+        return None
+    return reply.json() if reply.status == 200 else None
