@@ -105,4 +105,5 @@ class HttpServer:
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
+        self._server.pull_trigger()  # wakes the event loop now instead of at its next timeout
         self._stopped.wait(timeout)

@@ -18,8 +18,8 @@ topics, ``kind="none"``, ``ambiguous=True`` and the candidates as ``suggestions`
 Autos, AI in Finance, …). An exact topic always beats a word match, so "AI" means the topic AI, not
 every "… AI". With no match, ``suggestions`` holds the closest topics by character trigrams.
 
-Everything is precomputed in ``__init__``; a match is a few dictionary look-ups, and typos a
-banded edit distance that abandons unrelated spellings after a few characters.
+Everything is precomputed in ``__init__``; a match is a few dictionary look-ups, and a typo check a
+bigram filter plus a banded edit distance on the few spellings that pass it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from itertools import chain
 from typing import Literal
 
 import yaml
@@ -108,6 +109,10 @@ def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     return prev[len(b)]
 
 
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
 def _trigrams(text: str) -> frozenset[str]:
     padded = f"  {text} "
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
@@ -150,6 +155,9 @@ class TopicMatcher:
         self._prefixes = {p: tuple(sorted(t)) for p, t in prefixes.items()}
         self._longest = max((len(s) for s in self._spellings), default=0)
         self._grams = [(_trigrams(s), topics_) for s, topics_ in self._spellings.items()]
+        self._by_length: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        for spelling in self._spellings:
+            self._by_length.setdefault(len(spelling), []).append((spelling, _bigrams(spelling)))
 
     @classmethod
     def default_aliases(cls) -> dict[str, str]:
@@ -256,9 +264,18 @@ class TopicMatcher:
         allowed = _allowed_edits(len(key))
         if not allowed or len(key) > self._longest + allowed:
             return []
+        grams = _bigrams(key)
         best, nearest = allowed + 1, []
-        for spelling in self._spellings:
-            # The banded distance gives up after a row or two on unrelated spellings.
+        need = len(grams) - 3 * allowed
+        nearby = (
+            self._by_length.get(length, []) for length in range(len(key) - allowed, len(key) + allowed + 1)
+        )
+        for spelling, spelling_grams in chain.from_iterable(nearby):
+            # One edit destroys at most 3 bigrams, so strings within k edits share most of theirs:
+            # a cheap set intersection rules out nearly every spelling before the distance.
+            shared = len(grams & spelling_grams)
+            if shared < need or shared < len(spelling_grams) - 3 * allowed:
+                continue
             distance = edit_distance(key, spelling, allowed)
             if distance > allowed:
                 continue

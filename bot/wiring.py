@@ -25,8 +25,10 @@ from bot.digests.spec import DigestSpec
 from bot.listeners.admin_guard import AdminGuard
 from bot.models import Article
 from bot.schedule.runner import Scheduler
-from bot.services.posting import PostingService
+from bot.services.admin import AdminService
+from bot.services.posting import PostingService, PostOutcome
 from bot.settings import Settings
+from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
@@ -134,7 +136,7 @@ class Services:
     posting: PostingService
     scheduler: Scheduler
     guard: AdminGuard
-    admin: Any
+    admin: AdminService
     owner: str
 
     def answer_query(self, text: str, now: datetime) -> QueryReply:
@@ -175,18 +177,45 @@ def article_roots(settings: Settings) -> tuple[Path, ...]:
     return (Path(str(resources.files("bot").joinpath("sample_articles"))),)
 
 
-def build_services(settings: Settings, *, clock: Clock = utc_now, owner: str | None = None) -> Services:
-    """Everything `newsbot run` needs, connected; articles are not loaded yet (call ``reload()``)."""
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    owner: str | None = None,
+    templates: Templates | None = None,
+) -> Services:
+    """Everything `newsbot run` needs, connected; articles are not loaded yet (call ``reload()``).
+
+    ``templates``: already loaded ones (tests share them); default: the package's plus overrides
+    from ``NEWSBOT_DIGESTS``/templates."""
     from bot.articles.loader import ArticleLibrary
 
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     library = ArticleLibrary(article_roots(settings), settings.cache_path)
     store = SQLiteStore(settings.db_path)
     health = PostingHealth()
-    poster = SlackPoster(make_client(settings.slack_bot_token, settings.slack_api_url), health)
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    poster = SlackPoster(client, health)
     catalog = Catalog(lambda: library.reload().articles, clock)
-    composer = Composer(catalog, Templates.load(settings.digests_dir / "templates"))
+    composer = Composer(catalog, templates or Templates.load(settings.digests_dir / "templates"))
     posting = PostingService(store, poster, composer.digest, owner=owner)
+
+    def preview(spec: DigestSpec, now: datetime) -> Mapping[str, Any]:
+        """What the digest would post now: stories since its last post that the channel has not seen."""
+        last = store.last_posted(spec.team_id, spec.name)
+        since = last.posted_at if last is not None else None
+        return composer.digest(spec, now, since, store.posted_urls(spec.team_id, spec.channel))[0]
+
+    def post_now(spec: DigestSpec, now: datetime) -> PostOutcome:
+        return posting.post_occurrence(spec, now, now=now, manual=True)
+
+    admin = AdminService(
+        store,
+        SlackChannelDirectory(client),
+        matcher_provider=lambda: catalog.current().matcher,
+        previewer=preview,
+        post_now=post_now,
+    )
     scheduler = Scheduler(store, posting, owner=owner, grace=timedelta(hours=settings.grace_hours))
     return Services(
         settings=settings,
@@ -199,6 +228,6 @@ def build_services(settings: Settings, *, clock: Clock = utc_now, owner: str | N
         posting=posting,
         scheduler=scheduler,
         guard=AdminGuard(settings.admins),
-        admin=None,
+        admin=admin,
         owner=owner,
     )

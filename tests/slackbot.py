@@ -3,6 +3,7 @@ and sends it requests signed the way Slack signs them. Shared by the scenario te
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -17,7 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from slack_bolt import App
+
 from bot.app import build_app
+from bot.compose.render import Templates
 from bot.server import HttpServer, make_wsgi_app
 from bot.settings import Settings
 from bot.wiring import Services, build_services
@@ -143,6 +147,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
 @dataclass(slots=True)
 class RunningBot:
     url: str
+    app: App
     services: Services
     fake: FakeSlack
     settings: Settings
@@ -162,6 +167,11 @@ class RunningBot:
             wait_for(lambda: len(self.fake.responses(key)) >= count and self.fake.responses(key), timeout)
             or []
         )
+
+
+@functools.cache
+def package_templates() -> Templates:
+    return Templates.load(None)
 
 
 @contextmanager
@@ -188,14 +198,13 @@ def running_bot(
             "NEWSBOT_ADMINS": admins,
         }
     )
-    services = build_services(settings, clock=clock, owner="test")
+    services = build_services(settings, clock=clock, owner="test", templates=package_templates())
     services.reload()
-    server = HttpServer(
-        make_wsgi_app(build_app(settings, services), services.health_report), host="127.0.0.1", port=0
-    )
+    app = build_app(settings, services)
+    server = HttpServer(make_wsgi_app(app, services.health_report), host="127.0.0.1", port=0)
     server.start_in_thread()
     try:
-        yield RunningBot(server.url, services, fake, settings)
+        yield RunningBot(server.url, app, services, fake, settings)
     finally:
         server.stop()
         services.close()

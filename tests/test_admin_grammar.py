@@ -118,8 +118,11 @@ def test_backslash_and_hash_are_text() -> None:
     assert (cmd.name, cmd.channel) == (r"a\b", ChannelRef(None, "news"))
 
 
-def test_slack_entities_are_unescaped() -> None:
-    assert parse_admin_command("subscribe name=R&amp;D&lt;3&gt;").name == "R&D<3>"
+def test_slack_entities_are_unescaped_in_free_text_only() -> None:
+    cmd = parse_admin_command("subscribe name=R&amp;D&lt;3&gt; topics=a&amp;b")
+    assert (cmd.name, cmd.topics) == ("R&D<3>", ("a&b",))
+    # Other values are echoed as Slack sent them, so an error never turns them into markup.
+    assert fails("subscribe time=&lt;!channel&gt;").startswith("time: '&lt;!channel&gt;' is not a time")
 
 
 def test_key_spellings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,165 @@ def test_healthz_is_503_while_posting_is_paused(bot: RunningBot) -> None:
 def test_unknown_paths_and_methods(bot: RunningBot) -> None:
     assert http(f"{bot.url}/nope").status == 404
     assert http(f"{bot.url}/slack/events").status == 405
+
+
+# --- /news-admin ---------------------------------------------------------------------------------
+NEWSROOM = "CNEWS0001"  # where the commands are run (the bot is a member)
+GENERAL = "CGENERAL1"  # public, the bot is not in it yet
+SECRET = "GSECRET01"  # private, the bot is not in it
+ARCHIVED = "CARCHIVE1"
+
+
+@pytest.fixture
+def admin_bot(bot: RunningBot) -> RunningBot:
+    bot.fake.add_channel(NEWSROOM, "newsroom")
+    bot.fake.add_channel(GENERAL, "general", is_member=False)
+    bot.fake.add_channel(SECRET, "secret", is_private=True, is_member=False)
+    bot.fake.add_channel(ARCHIVED, "old-news", is_archived=True)
+    return bot
+
+
+def admin_reply(bot: RunningBot, text: str, *, user: str = WORKSPACE_ADMIN, key: str = "admin") -> str:
+    reply = bot.command("/news-admin", text, user=user, key=key)
+    assert reply.status == 200
+    [answer] = bot.responses(key)
+    assert answer["response_type"] == "ephemeral"
+    return str(answer["text"])
+
+
+def test_admin_subscribe_saves_the_digest_with_resolved_topics(admin_bot: RunningBot) -> None:
+    text = admin_reply(
+        admin_bot,
+        "subscribe topics=“robotics, computer vision” time=08:30 timezone=europe/berlin days=weekdays max_items=3",
+    )
+    assert text.startswith("Subscribed")
+    spec = admin_bot.services.store.get_digest("", "newsroom")
+    assert spec is not None
+    assert spec.channel == NEWSROOM
+    assert spec.topics == ("AI in Robotics", "Computer Vision")
+    assert (spec.time.hour, spec.time.minute, spec.timezone, spec.max_items) == (8, 30, "Europe/Berlin", 3)
+    assert spec.days == frozenset(range(5))
+    assert spec.source == "slack" and spec.created_by == WORKSPACE_ADMIN
+    [entry] = admin_bot.services.store.audit_log("")
+    assert (entry.actor, entry.action, entry.digest) == (WORKSPACE_ADMIN, "create", "newsroom")
+
+
+def test_admin_subscribe_of_a_public_channel_joins_it(admin_bot: RunningBot) -> None:
+    text = admin_reply(admin_bot, f"subscribe <#{GENERAL}|general> topics=nlp", user=LISTED_ADMIN)
+    assert "I joined" in text
+    assert [c.params["channel"] for c in admin_bot.fake.calls_to("conversations.join")] == [GENERAL]
+    spec = admin_bot.services.store.get_digest("", "general")
+    assert spec is not None and spec.channel == GENERAL and spec.topics == ("Natural Language Processing",)
+    # NEWSBOT_ADMINS needs no users.info look-up.
+    assert admin_bot.fake.calls_to("users.info") == []
+
+
+def test_non_admin_is_refused_politely_and_nothing_changes(admin_bot: RunningBot) -> None:
+    for n, text in enumerate(["subscribe topics=robotics", "unsubscribe", "post", "subscribe time=99:99"]):
+        reply = admin_bot.command("/news-admin", text, user=MEMBER, key=f"refused{n}")
+        assert reply.status == 200
+        answer = reply.json()
+        assert answer["response_type"] == "ephemeral"
+        assert "only workspace admins and owners" in answer["text"]
+    assert admin_bot.services.store.list_digests() == []
+    assert admin_bot.services.store.audit_log("") == []
+    assert admin_bot.fake.calls_to("conversations.join") == []
+    assert admin_bot.fake.calls_to("chat.postMessage") == []
+    # users.info is asked once, then cached.
+    assert len(admin_bot.fake.calls_to("users.info")) == 1
+
+
+def test_list_preview_and_help_are_open_to_everyone(admin_bot: RunningBot) -> None:
+    admin_reply(admin_bot, "subscribe topics=robotics", key="setup")
+    listing = admin_reply(admin_bot, "list", user=MEMBER, key="list")
+    assert "*newsroom*" in listing and f"<#{NEWSROOM}>" in listing and "slack, by" in listing
+    assert "subscribe" in admin_reply(admin_bot, "help", user=MEMBER, key="help")
+    assert "subscribe" in admin_reply(admin_bot, "", user=MEMBER, key="bare")
+    admin_bot.command("/news-admin", "preview", user=MEMBER, key="preview")
+    [preview] = admin_bot.responses("preview")
+    assert preview["response_type"] == "ephemeral"
+    assert "Robot arms learn to fold laundry" in texts(preview)
+    assert admin_bot.fake.calls_to("chat.postMessage") == []
+
+
+def test_admin_post_posts_once_then_has_nothing_new(admin_bot: RunningBot) -> None:
+    admin_reply(admin_bot, "subscribe topics=robotics", key="setup")
+    assert admin_reply(admin_bot, "post", key="post1").startswith("Posted *newsroom*")
+    admin_bot.services.clock = lambda: NOW + timedelta(minutes=10)
+    assert "Nothing new" in admin_reply(admin_bot, "post", key="post2")
+    [message] = admin_bot.fake.messages(NEWSROOM)
+    assert "Robot arms learn to fold laundry" in texts(message)
+
+
+def test_admin_unsubscribe_deletes_and_audits(admin_bot: RunningBot) -> None:
+    admin_reply(admin_bot, "subscribe topics=robotics", key="setup")
+    assert admin_reply(admin_bot, "unsubscribe", key="unsub").startswith("Unsubscribed")
+    assert admin_bot.services.store.get_digest("", "newsroom") is None
+    assert [e.action for e in admin_bot.services.store.audit_log("")] == ["delete", "create"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("subscribe colour=red", "Unknown option 'colour'"),
+        ("subscribe time=25:00", "time=07:30"),
+        ("subscribe timezone=Mars/Olympus", "timezone"),
+        ("subscribe topics=gardening", "gardening"),
+        ("subscribe days=someday", "days"),
+        ("subscribe max_items=0", "max_items"),
+        ('subscribe topics="robotics', "quote is not closed"),
+        ("subscrbe topics=robotics", "Did you mean subscribe?"),
+        (f"subscribe <#{SECRET}|secret>", "/invite @newsbot"),
+        (f"subscribe <#{ARCHIVED}|old-news>", "archived"),
+        ("subscribe #no-such-channel", "cannot see"),
+        ("unsubscribe", "No digest posts to this channel"),
+        ("post name=ghost", "no digest named 'ghost'"),
+        ("list everything", "list takes no arguments"),
+    ],
+)
+def test_every_admin_error_is_an_ephemeral_message_and_saves_nothing(
+    admin_bot: RunningBot, text: str, expected: str
+) -> None:
+    answer = admin_reply(admin_bot, text)
+    assert answer.startswith(":warning:")
+    assert expected in answer
+    assert admin_bot.services.store.list_digests() == []
+    assert admin_bot.services.store.audit_log("") == []
+    assert admin_bot.fake.calls_to("chat.postMessage") == []
+
+
+# --- the whole path: Slack command → store → scheduler → Slack ----------------------------------
+def test_a_digest_subscribed_in_slack_posts_once_despite_a_500_after_posting_and_a_restart(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user(WORKSPACE_ADMIN, is_admin=True)
+    fake_slack.add_channel(NEWSROOM, "newsroom")
+    due = NOW + timedelta(minutes=5)
+    with running_bot(tmp_path, fake_slack) as first:
+        answer = admin_reply(first, "subscribe topics=robotics time=09:05 timezone=UTC")
+        assert answer.startswith("Subscribed")
+        assert first.services.scheduler.tick(due - timedelta(minutes=1)) == []  # not due yet
+        fake_slack.fail("chat.postMessage", Fault.server_error_after())  # Slack posts, then answers 500
+        for minutes in (1, 2, 5):
+            first.services.scheduler.tick(due + timedelta(minutes=minutes))
+        assert len(fake_slack.messages(NEWSROOM)) == 1
+    with running_bot(tmp_path, fake_slack) as restarted:  # same database file
+        assert restarted.services.scheduler.tick(due + timedelta(minutes=10)) == []
+        record = restarted.services.store.get_post("", "newsroom", due)
+        assert record is not None and record.status == "posted"
+    [message] = fake_slack.messages(NEWSROOM)
+    assert "Robot arms learn to fold laundry" in texts(message)
+    assert record.ts == message["ts"]
+
+
+# --- the error handler ---------------------------------------------------------------------------
+def test_an_unexpected_error_is_logged_and_answered_politely(bot: RunningBot) -> None:
+    def broken(ack: Any, command: dict[str, Any]) -> None:
+        ack()
+        raise RuntimeError("a bug")
+
+    bot.app.command("/broken")(broken)
+    assert bot.command("/broken", "", user=MEMBER, key="boom").status == 200
+    [answer] = bot.responses("boom")
+    assert answer["response_type"] == "ephemeral"
+    assert "something went wrong" in answer["text"]

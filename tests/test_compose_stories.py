@@ -57,10 +57,21 @@ def test_update_prefix_merges_within_three_days_but_not_ten() -> None:
     assert len(StoryIndex.build([old, update])) == 2
 
 
-def test_outlet_suffix_and_one_extra_word_still_merge() -> None:
-    a = make_article(f"{HEADLINE} - Gizmo Daily", provider="Gizmo Daily")
-    b = make_article(HEADLINE.replace("robot", "new robot"))
+def test_outlet_suffix_and_a_typo_still_merge() -> None:
+    long_headline = f"{HEADLINE} and irons shirts before breakfast"
+    a = make_article(f"{long_headline} - Gizmo Daily", provider="Gizmo Daily")
+    b = make_article(long_headline.replace("laundry", "laundyr"))
     assert len(StoryIndex.build([a, b])) == 1
+
+
+def test_a_different_word_or_number_does_not_merge() -> None:
+    a = make_article(HEADLINE)
+    for other in (
+        HEADLINE.replace("thirty", "ninety"),
+        f"{HEADLINE} in 2024",
+        HEADLINE.replace("robot", "drone"),
+    ):
+        assert len(StoryIndex.build([a, make_article(other)])) == 2, other
 
 
 def test_same_words_in_another_order_do_not_merge() -> None:

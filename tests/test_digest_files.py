@@ -163,6 +163,7 @@ def test_parse_topics(matcher: TopicMatcher) -> None:
         ("C0123ABCD", ChannelRef("C0123ABCD", None)),
         ("G0123", ChannelRef("G0123", None)),
         ("#新闻", ChannelRef(None, "新闻")),
+        ("#AI-News", ChannelRef(None, "ai-news")),
     ],
 )
 def test_parse_channel(text: str, ref: ChannelRef) -> None:
@@ -170,7 +171,9 @@ def test_parse_channel(text: str, ref: ChannelRef) -> None:
     assert ref.spec_value == (ref.id or ref.name)
 
 
-@pytest.mark.parametrize("text", ["ai-news", "#", "<#c0123>", "<@U0123>", "#a b", "#a,b", "", "#AI-News"])
+@pytest.mark.parametrize(
+    "text", ["ai-news", "#", "<#c0123>", "<@U0123>", "#a b", "#a,b", "", "C01", "<#C0123|x"]
+)
 def test_parse_channel_rejects(text: str) -> None:
     with pytest.raises(QueryError, match=r"^channel: .* is not a channel; use #channel-name"):
         parse_channel(text)
@@ -178,6 +181,9 @@ def test_parse_channel_rejects(text: str) -> None:
 
 def test_parse_channel_bare_name() -> None:
     assert parse_channel("ai-news", allow_bare_name=True) == ChannelRef(None, "ai-news")
+    # Upper-case letters with a digit are an ID; other words are names (Slack lower-cases names).
+    assert parse_channel("C024BE91L", allow_bare_name=True) == ChannelRef("C024BE91L", None)
+    assert parse_channel("CEOS", allow_bare_name=True) == ChannelRef(None, "ceos")
     assert str(ChannelRef(None, "ai-news")) == "#ai-news"
     assert str(ChannelRef("C1", "x")) == "<#C1>"
 
@@ -233,6 +239,7 @@ enabled: false
             post_when_empty=True,
             enabled=False,
             source="file",
+            origin=f"{tmp_path.name}/full.yml",
         )
     ]
 
@@ -246,8 +253,9 @@ def test_defaults_and_order(tmp_path: Path) -> None:
     write(tmp_path / "templates", "x.yaml", "broken: [")
     specs = load_digest_files(tmp_path, matcher=None)
     assert [s.name for s in specs] == ["a", "b"]
-    assert specs[0] == DigestSpec(name="a", channel="a-news", topics=("whatever",))
-    assert specs[1] == DigestSpec(name="b", channel="C0BBB")
+    origin = tmp_path.name
+    assert specs[0] == DigestSpec(name="a", channel="a-news", topics=("whatever",), origin=f"{origin}/a.yaml")
+    assert specs[1] == DigestSpec(name="b", channel="C0BBB", origin=f"{origin}/b.yaml")
 
 
 def test_every_problem_is_reported(tmp_path: Path, matcher: TopicMatcher) -> None:
@@ -288,6 +296,15 @@ template: ../../etc/passwd
     ]:
         assert expected in message
     assert message.startswith(f"Digest files in {tmp_path} have 12 problems:\n- ")
+
+
+def test_templates_are_checked_when_known(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: a\nchannel: c\ntemplate: brief\n")
+    assert load_digest_files(tmp_path, matcher=None, templates=("brief", "default"))[0].template == "brief"
+    with pytest.raises(
+        ConfigError, match=r"a\.yaml: template: no template named 'brief'; available: default$"
+    ):
+        load_digest_files(tmp_path, matcher=None, templates=("default",))
 
 
 def test_matcher_none_skips_topic_resolution(tmp_path: Path) -> None:

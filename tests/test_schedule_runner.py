@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+import time as time_module
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -371,6 +372,42 @@ def test_stop_takes_no_new_posts(fake_slack: FakeSlack, store: SQLiteStore) -> N
     assert fake_slack.calls == []
 
 
+def test_stop_mid_tick_finishes_the_post_in_flight_and_takes_no_new_one(
+    fake_slack: FakeSlack, store: SQLiteStore
+) -> None:
+    add_digest(store, "a", "CSAME")
+    add_digest(store, "b", "CSAME")
+    holder: list[Scheduler] = []
+
+    class StopWhileComposing(FreshStories):
+        def __call__(
+            self, spec: DigestSpec, now: datetime, since: datetime | None, exclude: frozenset[str]
+        ) -> tuple[Mapping[str, Any], Sequence[str]]:
+            holder[0].stop()  # SIGTERM arrives while "a" is being posted
+            return super().__call__(spec, now, since, exclude)
+
+    scheduler = make_scheduler(fake_slack, store, composer=StopWhileComposing())
+    holder.append(scheduler)
+    assert statuses(scheduler.tick(utc(11, 27, 8))) == ["posted"]
+    record = store.get_post("", "a", utc(11, 27, 8))
+    assert record is not None and record.status == "posted"
+    assert store.get_post("", "b", utc(11, 27, 8)) is None  # not started, so nothing to lose
+    assert len(fake_slack.messages("CSAME")) == 1
+
+
+def test_disabled_digest_owes_nothing_for_the_time_it_was_off(
+    fake_slack: FakeSlack, store: SQLiteStore
+) -> None:
+    add_digest(store)
+    store.set_enabled("", "ai", False, actor="U_ADMIN", reason="holiday", now=utc(11, 26, 12))
+    scheduler = make_scheduler(fake_slack, store)
+    assert scheduler.tick(utc(11, 27, 8)) == []
+    store.set_enabled("", "ai", True, actor="U_ADMIN", reason="back", now=utc(11, 27, 9))
+    assert scheduler.tick(utc(11, 27, 9, 0, 15)) == []  # 08:00 passed while it was off
+    assert store.get_post("", "ai", utc(11, 27, 8)) is None
+    assert statuses(scheduler.tick(utc(11, 28, 8))) == ["posted"]
+
+
 def test_run_forever_ticks_with_the_injected_clock_and_stops(
     fake_slack: FakeSlack, store: SQLiteStore
 ) -> None:
@@ -397,3 +434,29 @@ def test_run_forever_ticks_with_the_injected_clock_and_stops(
     assert not thread.is_alive()
     assert list(post_keys(fake_slack).values()) == [1]  # ticked more than once, posted once
     assert scheduler.tick(utc(11, 28, 8)) == []  # stopped for good
+
+
+def test_run_forever_retries_a_deferred_post_before_the_next_tick(
+    fake_slack: FakeSlack, store: SQLiteStore
+) -> None:
+    add_digest(store)
+    fake_slack.fail("chat.postMessage", Fault.rate_limited(1))
+    scheduler = make_scheduler(fake_slack, store)
+    clock = [utc(11, 27, 8)]
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=scheduler.run_forever, args=(stop,), kwargs={"clock": lambda: clock[0], "tick_seconds": 3600}
+    )
+    thread.start()
+    try:
+        deadline = time_module.monotonic() + 5
+        while len(fake_slack.calls_to("chat.postMessage")) < 1 and time_module.monotonic() < deadline:
+            stop.wait(0.02)
+        assert fake_slack.messages("C100") == []  # the first attempt was rate limited
+        clock[0] = utc(11, 27, 8, 0, 1)  # Retry-After has passed; the hourly tick is far away
+        while not fake_slack.messages("C100") and time_module.monotonic() < deadline:
+            stop.wait(0.02)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert len(fake_slack.messages("C100")) == 1

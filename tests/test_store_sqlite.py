@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -150,6 +152,9 @@ def test_digests_are_keyed_by_team_and_audited(store: SQLiteStore) -> None:
     assert log[4].details["new"]["topics"] == ["AI"]
     assert log[0].at == later and log[0].at.tzinfo is not None
     assert [e.actor for e in s.audit_log("T2")] == ["U2"]
+    s.audit("T2", actor="U2", action="post", digest="ai-daily", details={"manual": True}, now=later)
+    newest = s.audit_log("T2", limit=1)
+    assert [(e.action, e.details) for e in newest] == [("post", {"manual": True})]
 
 
 def test_sync_file_digests_file_wins_and_keeps_runtime_state(store: SQLiteStore) -> None:
@@ -298,3 +303,16 @@ def test_eight_threads_race_one_winner_per_occurrence(store: SQLiteStore) -> Non
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.get_digest("", "x")
+
+
+def test_connections_of_finished_threads_are_closed(store: SQLiteStore) -> None:
+    fd_dir = Path("/proc/self/fd")
+    before = len(list(fd_dir.iterdir())) if fd_dir.is_dir() else 0
+    for _ in range(30):  # the scheduler makes a new pool of worker threads on every tick
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda _: store.list_digests(), range(8)))
+    gc.collect()
+    assert store.open_connections() <= 2
+    if fd_dir.is_dir():
+        assert len(list(fd_dir.iterdir())) - before < 10
+    store.list_digests()  # the main thread's connection still works

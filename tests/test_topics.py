@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -227,19 +226,6 @@ def test_edit_distance(a: str, b: str, distance: int) -> None:
     assert edit_distance(a, b) == distance
     assert edit_distance(b, a) == distance
     assert edit_distance(a, b, 1) == min(distance, 2)
-
-
-def test_match_is_fast(matcher: TopicMatcher) -> None:
-    queries = ["ai", "robotics", "comp", "computer visoin", "natural language processingg", "xyzzy", "apps"]
-    rounds = 200
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for query in queries:
-            matcher.match(query)
-    per_match = (time.perf_counter() - start) / (rounds * len(queries))
-    # The budget is 1 ms per match; 5 ms leaves room for a loaded CI machine and still catches a
-    # fall back to computing distances against every name.
-    assert per_match < 5e-3
 
 
 def _corpus_topics(folder: Path) -> set[str]:

@@ -104,6 +104,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 # A curly apostrophe inside a word ("Bob’s") is text, not a closing quote.
 _APOSTROPHE = re.compile(r"(?<=\w)’(?=\w)")
 _APOSTROPHE_MARK = "\ue000"  # a private-use character shlex treats as a letter
+_FREE_TEXT = frozenset({"name", "topics"})
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
@@ -218,9 +219,7 @@ def _action(word: str) -> AdminAction:
             return action  # type: ignore[return-value]
     close = difflib.get_close_matches(word, list(USAGES), n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]}?" if close else ""
-    raise QueryError(
-        f"Unknown command {_unescape(word)!r}.{hint} Commands: {', '.join(USAGES)}. See /news-admin help."
-    )
+    raise QueryError(f"Unknown command {word!r}.{hint} Commands: {', '.join(USAGES)}. See /news-admin help.")
 
 
 def _channel(token: str, action: AdminAction, usage: str) -> ChannelRef:
@@ -228,12 +227,12 @@ def _channel(token: str, action: AdminAction, usage: str) -> ChannelRef:
     if key in _ACTION_OPTIONS[action]:
         raise QueryError(f"Option {key} needs a value: {OPTION_FORMS[key]} (no spaces around '='). {usage}")
     if action not in _TAKES_CHANNEL:
-        raise QueryError(f"{action} takes no arguments (got {_unescape(token)!r}). {usage}")
+        raise QueryError(f"{action} takes no arguments (got {token!r}). {usage}")
     try:
         return parse_channel(token)
     except QueryError:
         raise QueryError(
-            f"Unexpected {_unescape(token)!r}: write a channel as #channel (or <#C0123>) "
+            f"Unexpected {token!r}: write a channel as #channel (or <#C0123>) "
             f"and an option as key=value. {usage}"
         ) from None
 
@@ -248,8 +247,9 @@ def _option(token: str, action: AdminAction, usage: str) -> tuple[str, str]:
             raise QueryError(f"Option {key} does not apply to {action}. {usage}")
         close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
         hint = f" Did you mean {OPTION_FORMS[close[0]]}?" if close else ""
-        raise QueryError(f"Unknown option {_unescape(raw_key)!r}.{hint} {usage}")
-    value = _unescape(value).strip()
+        raise QueryError(f"Unknown option {raw_key!r}.{hint} {usage}")
+    # Only free-text values may hold &, < or >; the others stay as sent, so errors echo them inert.
+    value = (_unescape(value) if key in _FREE_TEXT else value).strip()
     if not value:
         raise QueryError(f"Option {key} has no value: write {OPTION_FORMS[key]}. {usage}")
     return key, value
@@ -290,7 +290,11 @@ def _sentence(message: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    """Slack sends &, < and > in command text as HTML entities."""
+    """Slack sends &, < and > in command text as HTML entities.
+
+    Only free-text option values are unescaped; error messages echo everything else as Slack sent
+    it, so that it stays inert when shown back in Slack.
+    """
     for entity, char in _ENTITIES:
         text = text.replace(entity, char)
     return text

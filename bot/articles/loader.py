@@ -107,7 +107,7 @@ class ArticleLibrary:
             return _parse_parallel(paths, self.backend, self.workers, progress)
         results: list[ParsedFile] = []
         for done, path in enumerate(paths, start=1):
-            results.append(parse_file(Path(path), self.backend))
+            results.append(parse_file(path, self.backend))
             if progress is not None and (done % _CHUNK == 0 or done == total):
                 progress(done, total)
         return results
@@ -127,21 +127,32 @@ def load_articles(
 
 
 def _parse_chunk(paths: list[str], backend: str) -> list[ParsedFile]:
-    return [parse_file(Path(path), backend) for path in paths]
+    return [parse_file(path, backend) for path in paths]
 
 
 def _parse_parallel(
     paths: list[str], backend: str, workers: int, progress: Progress | None
 ) -> list[ParsedFile]:
-    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    """Helper processes parse the tail of the list while this process parses the head.
+
+    This process takes a share too (it would otherwise idle, then spend the same time unpickling),
+    so ``workers`` cores cost ``workers - 1`` extra processes.
+    """
+    own = len(paths) // workers
+    tail = paths[own:]
+    chunks = [tail[i : i + _CHUNK] for i in range(0, len(tail), _CHUNK)]
     # forkserver: forking a process that runs Slack/scheduler threads is unsafe; the server is not.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
     results: list[ParsedFile] = []
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=multiprocessing.get_context(method)
-    ) as pool:
-        for chunk_result in pool.map(_parse_chunk, chunks, [backend] * len(chunks)):
-            results.extend(chunk_result)
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(chunks)), mp_context=context) as pool:
+        futures = [pool.submit(_parse_chunk, chunk, backend) for chunk in chunks]
+        for start in range(0, own, _CHUNK):
+            results.extend(_parse_chunk(paths[start : min(start + _CHUNK, own)], backend))
+            if progress is not None:
+                progress(len(results), len(paths))
+        for future in futures:
+            results.extend(future.result())
             if progress is not None:
                 progress(len(results), len(paths))
     return results

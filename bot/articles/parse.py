@@ -34,11 +34,12 @@ def article_id(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
-def parse_file(path: Path, backend: str) -> ParsedFile:
+def parse_file(path: str | Path, backend: str) -> ParsedFile:
     """Read and parse one file; never raises for a bad file (the reason says what is wrong)."""
-    name = str(path)
+    name = path if isinstance(path, str) else str(path)  # the caller's string: one copy per article
     try:
-        data = path.read_bytes()
+        with open(name, "rb") as handle:  # noqa: PTH123 - no Path object per file on the hot path
+            data = handle.read()
         mapping = load_yaml(split_front_matter(data), backend)
         warnings: list[str] = []
         article = build_article(mapping, name, warnings)

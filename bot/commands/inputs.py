@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import QueryError
-
 SKIPPED_SHOWN = 20
 
 
@@ -72,8 +70,6 @@ def load(folder: Path) -> Any:
     """The articles of ``folder`` (a LoadResult); each skipped file is reported on stderr."""
     from bot.articles import load_articles
 
-    if not folder.is_dir():
-        raise QueryError(f"articles folder {folder} does not exist")
     result = load_articles([folder])
     for skipped in result.skipped[:SKIPPED_SHOWN]:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)

@@ -36,8 +36,8 @@ def answer_query(
 
     ``kind`` is the matcher's kind ("topic", "alias", "word", "prefix", "typo") when the text names
     a topic, "text" when it was found in titles or excerpts instead, "none" when neither (then
-    ``suggestions`` holds the closest topics). ``matched`` is "Topic: Computer Vision", "Topics: A, B"
-    or 'Stories mentioning "…"'; ``total`` counts every matching story in the window.
+    ``suggestions`` holds the closest topics, else the largest). ``matched`` is "Topic: Computer
+    Vision", "Topics: A, B" or 'Stories mentioning "…"'; ``total`` counts matching stories in the window.
     """
     start = ranking.window_start(now, None, window_hours)
     match = matcher.match(text)
@@ -63,7 +63,15 @@ def answer_query(
         typed = " ".join(text.split())[:_MATCHED_TEXT_CHARS]
         label = f"Stories mentioning “{typed}”"
         return _answer(text, "text", label, (), found[:max_items], len(found), (), now, index)
-    return _answer(text, "none", "", (), [], 0, match.suggestions, now, index)
+    suggestions = match.suggestions or _largest_topics(index, matcher)
+    return _answer(text, "none", "", (), [], 0, suggestions, now, index)
+
+
+def _largest_topics(index: StoryIndex, matcher: TopicMatcher, count: int = 3) -> tuple[str, ...]:
+    """When no topic is even close to the text, suggest the topics with the most stories."""
+    known = {name.casefold(): name for name in matcher.topics}
+    sizes = sorted(((len(index.by_topic.get(key, ())), name) for key, name in known.items()), reverse=True)
+    return tuple(name for size, name in sizes[:count] if size)
 
 
 def _answer(

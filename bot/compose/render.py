@@ -33,23 +33,11 @@ __all__ = [
 
 DEFAULT_TEMPLATE = "default"
 RELATED_SHOWN = 5  # outlets linked in a story's "Related:" line; the rest are counted as "+N more"
-MACROS = (
-    "header",
-    "story",
-    "related",
-    "footer",
-    "empty",
-    "fallback",
-    "query_intro",
-    "query_footer",
-    "no_match",
-    "query_fallback",
-)
 
 
 def _environment(loader: Any) -> Environment:
     # autoescape is for HTML; mrkdwn needs its own escape, applied by the `mrkdwn` filter.
-    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)  # noqa: S701
+    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined)  # noqa: S701
     env.filters["mrkdwn"] = lambda value: escape(one_line(str(value)))
     env.filters["clip"] = lambda value, limit: clip(one_line(str(value)), int(limit))
     env.globals["link"] = link

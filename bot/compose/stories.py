@@ -18,7 +18,7 @@ import heapq
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.compose import ranking
@@ -108,13 +108,13 @@ def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
 class StoryIndex:
     """Stories best first (by ``weights``), per-topic and per-word lists of their positions."""
 
-    stories: tuple[StoryEntry, ...]
+    stories: tuple[StoryEntry, ...] = field(repr=False)
     weights: RankingWeights
     topic_names: tuple[str, ...]
-    by_topic: dict[str, tuple[int, ...]]
-    topic_times: dict[str, tuple[float, ...]]
-    by_word: dict[str, tuple[int, ...]]
-    by_url: dict[str, int]
+    by_topic: dict[str, tuple[int, ...]] = field(repr=False)
+    topic_times: dict[str, tuple[float, ...]] = field(repr=False)
+    by_word: dict[str, tuple[int, ...]] = field(repr=False)
+    by_url: dict[str, int] = field(repr=False)
 
     @classmethod
     def build(cls, articles: Iterable[Article], *, weights: RankingWeights | None = None) -> StoryIndex:

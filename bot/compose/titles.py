@@ -7,6 +7,7 @@ Two outlets carrying one press release rarely print the same headline byte for b
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -37,8 +38,12 @@ def _is_outlet_tail(tail: str, provider: str, domain: str) -> bool:
         # "Verge" for provider "The Verge"; but "Microsoft" never strips "2019 deal Microsoft Power".
         if tail_key in name_key or (name_key in tail_key and 2 * len(name_key) >= len(tail_key)):
             return True
-    # Short, capitalised tails ("The Verge", "MarketsandMarkets™") are outlet names; "the best yet" is not.
-    return len(words) <= 3 and all(w[:1].isupper() or w[:1].isdigit() for w in words)
+    # Short capitalised tails ("The Verge", "9to5Mac") are outlet names; "the best yet" or "2020" are not.
+    return (
+        len(words) <= 3
+        and any(ch.isalpha() for ch in tail)
+        and all(w[:1].isupper() or w[:1].isdigit() for w in words)
+    )
 
 
 def strip_decorations(title: str, provider: str = "", domain: str = "") -> str:
@@ -61,6 +66,7 @@ def title_tokens(title: str, provider: str = "", domain: str = "") -> tuple[str,
     return tuple(w for w in _WORD.findall(text) if w not in STOPWORDS and w != "_")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light plural fold ("robots" → "robot"), enough for matching query words to article words."""
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -71,4 +77,4 @@ def stem(word: str) -> str:
 def search_words(text: str) -> set[str]:
     """The words of a text as the query index stores them: case-folded, stemmed, no stopwords."""
     folded = _APOSTROPHE_S.sub("", unicodedata.normalize("NFKC", text).casefold())
-    return {stem(w) for w in _WORD.findall(folded) if len(w) > 1 and w not in STOPWORDS}
+    return {stem(w) for w in set(_WORD.findall(folded)) if len(w) > 1 and w not in STOPWORDS}

@@ -9,9 +9,10 @@ overwrite.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +61,19 @@ _DigestLoader.yaml_implicit_resolvers = {
 _DigestLoader.add_implicit_resolver(_INT_TAG, _INT, list("-+0123456789"))
 
 
-def load_digest_files(folder: Path, *, matcher: TopicMatcher | None, team_id: str = "") -> list[DigestSpec]:
+def load_digest_files(
+    folder: Path,
+    *,
+    matcher: TopicMatcher | None,
+    team_id: str = "",
+    templates: Collection[str] | None = None,
+) -> list[DigestSpec]:
     """Every digest defined in ``folder`` (*.yaml / *.yml; subfolders such as templates/ ignored).
 
     ``matcher`` resolves topics to real topic names; None keeps them as written (no articles yet).
-    Raises ConfigError listing every problem when the folder or any file is invalid.
+    ``templates`` (e.g. ``Templates.load(folder / "templates").names()``), when given, are the
+    template names a digest may use. Raises ConfigError listing every problem when the folder or
+    any file is invalid.
     """
     if not folder.is_dir():
         raise ConfigError(f"Digests folder {folder} does not exist or is not a folder")
@@ -75,6 +84,10 @@ def load_digest_files(folder: Path, *, matcher: TopicMatcher | None, team_id: st
         spec, file_problems = read_digest_file(path, matcher=matcher, team_id=team_id)
         problems.extend(f"{path}: {problem}" for problem in file_problems)
         if spec is None:
+            continue
+        if templates is not None and spec.template not in templates:
+            known = ", ".join(sorted(templates))
+            problems.append(f"{path}: template: no template named {spec.template!r}; available: {known}")
             continue
         first = owners.setdefault(spec.name.casefold(), path)
         if first != path:
@@ -115,7 +128,11 @@ def read_digest_file(
         return None, [
             "must be a mapping of keys, e.g. `name: morning-ai` and `channel: ai-news` on their own lines"
         ]
-    return spec_from_mapping(data, matcher=matcher, team_id=team_id)
+    spec, problems = spec_from_mapping(data, matcher=matcher, team_id=team_id)
+    if spec is not None:
+        # `/news-admin list` names the file a digest comes from.
+        spec = dataclasses.replace(spec, origin=f"{path.parent.name}/{path.name}")
+    return spec, problems
 
 
 def spec_from_mapping(

@@ -36,9 +36,11 @@ _DAY_SETS = {
 }
 DAYS_FORM = "daily, weekdays, weekends, or days such as mon,wed,fri (ranges too: mon-fri)"
 _CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
-# Slack channel names: lower-case letters, digits, hyphens, underscores (other scripts allowed).
-_CHANNEL_NAME = re.compile(r"[^\s#<>|,@!&A-Z]{1,80}")
+# Slack IDs: C (public) or G (private) and upper-case letters and digits, e.g. C024BE91L.
+_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*\d)[A-Z0-9]{4,}")
+# Slack keeps channel names lower-case, without spaces or punctuation other than - and _
+# (letters of other scripts are allowed), at most 80 characters.
+_CHANNEL_NAME = re.compile(r"[^\s#<>|,@!&'\"]{1,80}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,7 @@ def parse_channel(value: object, *, key: str = "channel", allow_bare_name: bool 
         return ChannelRef(text, None)
     name = text[1:] if text.startswith("#") else text if allow_bare_name else ""
     if _CHANNEL_NAME.fullmatch(name):
-        return ChannelRef(None, name)
+        return ChannelRef(None, name.lower())
     bare = ", a channel name" if allow_bare_name else ""
     raise QueryError(
         f"{key}: {_shown(value)} is not a channel; use #channel-name{bare} or a channel ID (C0123…)"

@@ -86,6 +86,9 @@ class Scheduler:
         self._final: set[tuple[str, str, datetime]] = set()
         self._starts: dict[tuple[str, str], tuple[DigestSpec, datetime | None]] = {}
         self._tick_lock = threading.Lock()
+        # When the soonest deferred post (429 Retry-After, backoff) of the last tick may be retried.
+        self._earliest_retry: datetime | None = None
+        self._pending_retries: list[datetime] = []
 
     # --- one tick ------------------------------------------------------------------------------
     def tick(self, now: datetime) -> list[PostOutcome]:
@@ -93,13 +96,20 @@ class Scheduler:
         with self._tick_lock:
             if self._stop.is_set():
                 return []
+            # Final records older than the window are never looked at again.
+            self._final = {key for key in self._final if key[2] > now - self.lookback}
+            self._pending_retries = []
             queues = self._due_by_channel(now)
             if not queues:
+                self._earliest_retry = min(self._pending_retries, default=None)
                 return []
             workers = min(self.max_workers, len(queues))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsbot-post") as pool:
                 futures = [pool.submit(self._post_channel, items, now) for items in queues.values()]
-                return [outcome for future in futures for outcome in future.result()]
+                outcomes = [outcome for future in futures for outcome in future.result()]
+            retries = [o.retry_at for o in outcomes if o.status == "deferred" and o.retry_at is not None]
+            self._earliest_retry = min(self._pending_retries + retries, default=None)
+            return outcomes
 
     def stop(self) -> None:
         """Take no new posts; posts in flight finish (and are recorded)."""
@@ -107,8 +117,7 @@ class Scheduler:
 
     def _due_by_channel(self, now: datetime) -> dict[tuple[str, str], list[tuple[DigestSpec, datetime]]]:
         specs = [s for s in self.store.list_digests() if s.enabled]
-        live = {(s.team_id, s.name) for s in specs}
-        self._starts = {k: v for k, v in self._starts.items() if k in live}
+        self._refresh_starts(specs)
         queues: dict[tuple[str, str], list[tuple[DigestSpec, datetime]]] = defaultdict(list)
         for spec in specs:
             try:
@@ -122,7 +131,7 @@ class Scheduler:
 
     def _due(self, spec: DigestSpec, now: datetime) -> list[datetime]:
         start = now - self.lookback
-        started = self._schedule_start(spec)
+        started = self._starts[(spec.team_id, spec.name)][1]
         if started is not None:
             start = max(start, started)
         occurrences = occurrences_between(spec, start, now)
@@ -141,7 +150,7 @@ class Scheduler:
             elif record is not None and superseded and now - occurrence > self.grace:
                 self._skip(spec, occurrence, SUPERSEDED_REASON, now)
             elif record is not None and record.retry_at is not None and record.retry_at > now:
-                continue  # deferred (429 or backoff): a later tick retries
+                self._pending_retries.append(record.retry_at)  # deferred (429 or backoff): retried later
             else:
                 due.append(occurrence)
         return due
@@ -179,15 +188,19 @@ class Scheduler:
         return outcomes
 
     # --- when a digest's schedule started --------------------------------------------------------
-    def _schedule_start(self, spec: DigestSpec) -> datetime | None:
-        """When the digest was created, re-enabled or got its current time/days/timezone (None: unknown)."""
-        key = (spec.team_id, spec.name)
-        cached = self._starts.get(key)
-        if cached is not None and cached[0] == spec:
-            return cached[1]
-        started = schedule_start_from_audit(self.store.audit_log(spec.team_id, _AUDIT_SCAN_LIMIT), spec.name)
-        self._starts[key] = (spec, started)
-        return started
+    def _refresh_starts(self, specs: Sequence[DigestSpec]) -> None:
+        """Know when each digest was created, re-enabled or got its current time/days/timezone.
+
+        Read from the audit log once per workspace, and again only for a digest whose spec changed.
+        """
+        live = {(s.team_id, s.name) for s in specs}
+        self._starts = {k: v for k, v in self._starts.items() if k in live}
+        stale = [s for s in specs if self._starts.get((s.team_id, s.name), (None, None))[0] != s]
+        for team_id in sorted({s.team_id for s in stale}):
+            starts = schedule_starts_from_audit(self.store.audit_log(team_id, _AUDIT_SCAN_LIMIT))
+            for spec in stale:
+                if spec.team_id == team_id:
+                    self._starts[(team_id, spec.name)] = (spec, starts.get(spec.name))
 
     # --- the loop --------------------------------------------------------------------------------
     def run_forever(
@@ -203,6 +216,10 @@ class Scheduler:
 
         The schedule library only paces the calls; what is due is decided by ``tick(clock())``.
         """
+        # Posts check this event between posts, so SIGTERM mid-tick lets in-flight posts finish only.
+        if self._stop.is_set():
+            stop_event.set()
+        self._stop = stop_event
         jobs = schedule.Scheduler()
         jobs.every(tick_seconds).seconds.do(self._guarded, lambda: self.tick(clock()))
         if reload is not None:
@@ -210,9 +227,12 @@ class Scheduler:
         self._guarded(lambda: self.tick(clock()))
         while not stop_event.is_set():
             jobs.run_pending()
+            retry = self._earliest_retry
+            if retry is not None and clock() >= retry and not stop_event.is_set():
+                # A Retry-After of 1 s should not wait for the next 15 s tick.
+                self._guarded(lambda: self.tick(clock()))
             idle = jobs.idle_seconds
             stop_event.wait(timeout=1.0 if idle is None else min(1.0, max(idle, 0.05)))
-        self.stop()
         # Wait for a tick another thread may be running (its posts in flight finish and are recorded).
         with self._tick_lock:
             pass
@@ -226,14 +246,15 @@ class Scheduler:
             log.exception("scheduled job crashed")
 
 
-def schedule_start_from_audit(entries: Sequence[AuditEntry], digest: str) -> datetime | None:
-    """The newest audit entry that (re)started ``digest``'s schedule, or None when there is none."""
-    for entry in entries:  # newest first
-        if entry.digest != digest:
+def schedule_starts_from_audit(entries: Sequence[AuditEntry]) -> dict[str, datetime]:
+    """Per digest name, the newest audit entry that (re)started its schedule (``entries`` newest first)."""
+    starts: dict[str, datetime] = {}
+    for entry in entries:
+        if entry.digest in starts:
             continue
-        if entry.action in _STARTING_ACTIONS:
-            return entry.at
         changed = entry.details.get("changed")
-        if entry.action == "update" and isinstance(changed, dict) and _SCHEDULE_FIELDS & changed.keys():
-            return entry.at
-    return None
+        if entry.action in _STARTING_ACTIONS or (
+            entry.action == "update" and isinstance(changed, dict) and _SCHEDULE_FIELDS & changed.keys()
+        ):
+            starts[entry.digest] = entry.at
+    return starts

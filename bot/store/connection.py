@@ -1,10 +1,12 @@
 """Per-thread SQLite connections to one database file, and the transaction helpers the store uses.
 
 Each thread gets its own connection (a sqlite3 connection must not be shared by threads running
-statements at once). Connections are in autocommit mode; writes open ``BEGIN IMMEDIATE`` themselves,
-which takes SQLite's write lock up front: a read-modify-write (a claim) can never interleave with
-another thread's or process's. ``busy_timeout`` makes a contender wait for the lock instead of
-failing, and WAL mode lets readers go on while one writer works.
+statements at once); a thread's connection is closed when the thread ends, so short-lived worker
+threads (a pool per scheduler tick) do not leak file handles. Connections are in autocommit mode;
+writes open ``BEGIN IMMEDIATE`` themselves, which takes SQLite's write lock up front: a
+read-modify-write (a claim) can never interleave with another thread's or process's. ``busy_timeout``
+makes a contender wait for the lock instead of failing, and WAL mode lets readers go on while one
+writer works.
 """
 
 from __future__ import annotations
@@ -12,12 +14,22 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bot.errors import StoreError
+
+
+class _Holder:
+    """Lives in the thread-local; when its thread ends it is collected and its finalizer closes ``conn``."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
 
 class Connections:
@@ -28,7 +40,7 @@ class Connections:
         self._busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: weakref.WeakSet[_Holder] = weakref.WeakSet()
         self._pid = os.getpid()
         self._closed = False
 
@@ -37,14 +49,15 @@ class Connections:
         if self._closed:
             raise StoreError("the store is closed")
         if os.getpid() != self._pid:  # a forked child must not reuse the parent's connections
-            self._local, self._all, self._pid = threading.local(), [], os.getpid()
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._open()
-            self._local.conn = conn
+            self._local, self._all, self._pid = threading.local(), weakref.WeakSet(), os.getpid()
+        holder: _Holder | None = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = _Holder(self._open())
+            weakref.finalize(holder, holder.conn.close)
+            self._local.holder = holder
             with self._lock:
-                self._all.append(conn)
-        return conn
+                self._all.add(holder)
+        return holder.conn
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -85,6 +98,10 @@ class Connections:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+            for holder in list(self._all):
+                holder.conn.close()
+            self._all = weakref.WeakSet()
+
+    def open_count(self) -> int:
+        """Connections still open (one per live thread that used the store)."""
+        return len(self._all)

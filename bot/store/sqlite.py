@@ -41,6 +41,10 @@ class SQLiteStore:
     def close(self) -> None:
         self._db.close()
 
+    def open_connections(self) -> int:
+        """How many connections are open (one per live thread that used the store); diagnostics."""
+        return self._db.open_count()
+
     # --- digests -------------------------------------------------------------------------------
     def save_digest(self, spec: DigestSpec, *, actor: str, now: datetime) -> None:
         at = dt_to_db(now, "now")
