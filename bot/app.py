@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LISTENER_WORKERS = 32
 SORRY = "Sorry, something went wrong on newsbot's side. Please try again in a minute."
 
 
@@ -37,11 +35,9 @@ def build_app(settings: Settings, services: Services) -> App:
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
-        # A listener acks as soon as it starts, so a free worker is what keeps acks fast under load
-        # (Bolt's default is 5 workers).
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"
-        ),
+        # Listeners ack as soon as they start, so free workers keep acks fast under load; the pool
+        # belongs to the services so that shutting down waits for the work in flight.
+        listener_executor=services.listener_pool,
     )
     news_command.register(app, services)
     share_action.register(app, services)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,10 @@ class Related:
     domain: str
     published: datetime | None
     quality: float | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as constructor arguments: markedly faster than the slots default (parse cache).
+        return (Related, _RELATED_VALUES(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +43,10 @@ class Article:
     published_flag: bool | None
     related: tuple[Related, ...]
     path: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Article, _ARTICLE_VALUES(self))
+
+
+_RELATED_VALUES = attrgetter(*Related.__dataclass_fields__)
+_ARTICLE_VALUES = attrgetter(*Article.__dataclass_fields__)

@@ -12,6 +12,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -39,6 +40,7 @@ from bot.topics import TopicMatcher
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
 
 
 def utc_now() -> datetime:
@@ -121,7 +123,14 @@ class Composer:
 
         digest = compose_digest(self.catalog.current().index, spec, now, since=since, exclude_urls=exclude)
         payload = render_digest(digest, self.templates)
-        return payload, payload_urls(payload) if digest.stories else []
+        if not digest.stories:
+            return payload, []
+        shown = payload_urls(payload)
+        # Same-story articles hidden behind "+N more" count as seen too, but only for stories that
+        # survived trimming to Slack's limits.
+        linked = set(shown)
+        hidden = [a.url for s in digest.stories if s.lead.url in linked for a in s.merged if a.url not in linked]
+        return payload, [*shown, *dict.fromkeys(hidden)]
 
 
 @dataclass(slots=True)
@@ -138,6 +147,7 @@ class Services:
     guard: AdminGuard
     admin: AdminService
     owner: str
+    listener_pool: ThreadPoolExecutor
 
     def answer_query(self, text: str, now: datetime) -> QueryReply:
         return self.composer.query(text, now)
@@ -146,6 +156,8 @@ class Services:
         """Reload articles (cheap when unchanged) and re-read digests/*.yaml into the store."""
         snapshot = self.catalog.reload()
         self.sync_file_digests(snapshot)
+        if self.health.paused:
+            self.poster.check_auth()  # a token that works again resumes posting without a restart
         return snapshot
 
     def sync_file_digests(self, snapshot: Snapshot) -> None:
@@ -168,6 +180,8 @@ class Services:
         }
 
     def close(self) -> None:
+        """Wait for listener work in flight (an admin's manual post is recorded), then close the store."""
+        self.listener_pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
 
@@ -230,4 +244,5 @@ def build_services(
         guard=AdminGuard(settings.admins),
         admin=admin,
         owner=owner,
+        listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),
     )

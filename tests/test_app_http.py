@@ -7,12 +7,13 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.compose.limits import check_payload
 from bot.listeners.share_action import SHARE_ACTION_ID
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
     NOW,
     RunningBot,
@@ -181,7 +182,8 @@ def admin_reply(bot: RunningBot, text: str, *, user: str = WORKSPACE_ADMIN, key:
 def test_admin_subscribe_saves_the_digest_with_resolved_topics(admin_bot: RunningBot) -> None:
     text = admin_reply(
         admin_bot,
-        "subscribe topics=“robotics, computer vision” time=08:30 timezone=europe/berlin days=weekdays max_items=3",
+        "subscribe topics=“robotics, computer vision” time=08:30 timezone=europe/berlin "
+        "days=weekdays max_items=3",
     )
     assert text.startswith("Subscribed")
     spec = admin_bot.services.store.get_digest("", "newsroom")
@@ -294,6 +296,8 @@ def test_a_digest_subscribed_in_slack_posts_once_despite_a_500_after_posting_and
         for minutes in (1, 2, 5):
             first.services.scheduler.tick(due + timedelta(minutes=minutes))
         assert len(fake_slack.messages(NEWSROOM)) == 1
+        assert fake_slack.calls_to("chat.postMessage")[0].fault == "server_error_after"
+        assert fake_slack.calls_to("conversations.history")  # looked before posting again
     with running_bot(tmp_path, fake_slack) as restarted:  # same database file
         assert restarted.services.scheduler.tick(due + timedelta(minutes=10)) == []
         record = restarted.services.store.get_post("", "newsroom", due)
@@ -314,3 +318,11 @@ def test_an_unexpected_error_is_logged_and_answered_politely(bot: RunningBot) ->
     [answer] = bot.responses("boom")
     assert answer["response_type"] == "ephemeral"
     assert "something went wrong" in answer["text"]
+
+
+def test_news_text_arrives_escaped_and_is_read_unescaped(bot: RunningBot) -> None:
+    bot.command("/news", "fold laundry &amp; more", user=MEMBER, key="amp")
+    [answer] = bot.responses("amp")
+    assert "Robot arms learn to fold laundry" in texts(answer)
+    assert "fold laundry &amp; more" in texts(answer)  # shown once escaped, not "&amp;amp;"
+    assert "&amp;amp;" not in texts(answer)

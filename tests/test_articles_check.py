@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from bot.articles import sample_dir
 from bot.cli import main
+from bot.commands import check
 from tests.articles_helpers import REPO
 
 
@@ -100,3 +102,22 @@ def test_console_entry_point_prints_one_json_object(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress line when output is not a terminal
     assert json.loads(done.stdout)["loaded"] == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_progress_only_on_a_terminal_and_not_with_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    for n in range(3):
+        write_article(tmp_path, f"{n}.md", f"T{n}", f"https://e.com/{n}")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(check, "PROGRESS_MIN_FILES", 2)
+    assert main(["check", "--articles", str(tmp_path), *(["--json"] if as_json else [])]) == 0
+    shown = "parsing article files: 3/3" in terminal.getvalue()
+    assert shown is not as_json

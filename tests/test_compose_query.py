@@ -85,3 +85,12 @@ def test_answer_coverage_never_repeats_an_article() -> None:
     answer = answer_query(index, matcher, "ai", NOW, max_items=10)
     urls = [url for story in answer.stories for url in story.urls]
     assert len(urls) == len(set(urls))
+
+
+def test_counting_several_topics_counts_each_story_once() -> None:
+    index, _ = _setup()
+    assert index.count_in_window(("AI in Robotics", "computer vision", "AI"), None, NOW) == 8
+    assert index.count_in_window(("AI in Robotics", "AI in Finance"), NOW - timedelta(hours=48), NOW) == 7
+    assert list(index.ranked(("Computer Vision", "AI in Robotics"))) == sorted(
+        set(index.by_topic["computer vision"]) | set(index.by_topic["ai in robotics"])
+    )

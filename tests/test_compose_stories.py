@@ -161,3 +161,29 @@ def test_merging_matches_generated_ground_truth(tmp_path: Path) -> None:
     assert len(pairs_true) > 40  # the generator did make duplicates
     assert pairs_found <= pairs_true, "false merges"
     assert len(pairs_found) >= 0.95 * len(pairs_true), "too many missed merges"
+
+
+@pytest.mark.skipif(not (SHARED / "corpus" / "ai").is_dir(), reason="needs ../shared/corpus")
+def test_real_corpus_merges_exactly_the_known_retellings() -> None:
+    from bot.articles import load_articles
+
+    index = StoryIndex.build(
+        load_articles([SHARED / "corpus" / "ai", SHARED / "corpus" / "power-apps"]).articles
+    )
+    merged = sorted(
+        sorted({m.title.removeprefix("RE-TRANSMISSION: ") for m in (e.lead, *e.merged)})
+        for e in index.stories
+        if e.merged
+    )
+    assert merged == [
+        ["Microsoft fleshes out Power Apps"],
+        [
+            "Provance Releases ServiceTeam a New Family of ISTM Power Apps Products",
+            "Provance Releases ServiceTeam a New Family of ITSM Power Apps Products",
+        ],
+        [
+            "Reducing carbon footprint of artificial intelligence",
+            "Reducing the carbon footprint of artificial intelligence",
+        ],
+        ["Say What?! The Rise of AI-Generated Voice Deepfakes"],
+    ]

@@ -7,15 +7,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.fakeslack import FakeSlack
+from bot.commands.run import serve
+from bot.settings import Settings
+from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    Reply,
     command_body,
     http,
     signed_headers,
@@ -109,3 +113,40 @@ def _health(base: str) -> dict[str, object] | None:
         time.sleep(0.05)
         return None
     return reply.json() if reply.status == 200 else None
+
+
+def test_a_revoked_token_pauses_posting_and_shows_on_healthz(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail("auth.test", Fault.error("token_revoked"))
+    write_articles(tmp_path / "articles")
+    port = free_port()
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.url,
+            "PORT": str(port),
+            "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
+            "NEWSBOT_DB": str(tmp_path / "bot.db"),
+            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+        }
+    )
+    stop = threading.Event()
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(serve(settings, stop=stop, handle_signals=False)))
+    thread.start()
+    try:
+        reply = wait_for(lambda: _reply(f"http://127.0.0.1:{port}/healthz"), timeout=20)
+        assert reply is not None and reply.status == 503
+        assert reply.json()["posting"] == "paused: token_revoked"
+    finally:
+        stop.set()
+        thread.join(30)
+    assert result == [0]
+
+
+def _reply(url: str) -> Reply | None:
+    try:
+        return http(url)
+    except OSError:
+        time.sleep(0.05)
+        return None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.articles.cache import Entries, read_cache, write_cache
 from bot.articles.parse import ParsedFile, parse_file
@@ -65,9 +66,17 @@ class ArticleLibrary:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._entries: Entries | None = None
         self._last: LoadResult | None = None
+        self._lock = threading.Lock()
 
     def reload(self, progress: Progress | None = None) -> LoadResult:
-        """Re-scan the folders; parse only files whose (mtime, size) changed; drop removed ones."""
+        """Re-scan the folders; parse only files whose (mtime, size) changed; drop removed ones.
+
+        Safe to call from several threads: concurrent calls run one after the other.
+        """
+        with self._lock:
+            return self._reload(progress)
+
+    def _reload(self, progress: Progress | None) -> LoadResult:
         started = time.perf_counter()
         warnings: list[str] = []
         signatures = scan_roots(self.roots, warnings)
@@ -142,8 +151,12 @@ def _parse_parallel(
     tail = paths[own:]
     chunks = [tail[i : i + _CHUNK] for i in range(0, len(tail), _CHUNK)]
     # forkserver: forking a process that runs Slack/scheduler threads is unsafe; the server is not.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context: Any = multiprocessing.get_context("forkserver")
+        # Workers fork from a server that has imported the parser once (and not the caller's script).
+        context.set_forkserver_preload(["bot.articles.parse"])
+    else:
+        context = multiprocessing.get_context("spawn")
     results: list[ParsedFile] = []
     with ProcessPoolExecutor(max_workers=min(workers - 1, len(chunks)), mp_context=context) as pool:
         futures = [pool.submit(_parse_chunk, chunk, backend) for chunk in chunks]

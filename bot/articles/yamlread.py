@@ -35,29 +35,42 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 
 
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# YAML 1.2 core schema plain scalars (plus 0b and _ separators, as yaml-rs reads them); no timestamps.
+_TYPED_SCALAR = re.compile(
+    r"(?:(?P<null>~|null|Null|NULL)|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)))\Z"
+)
+_TYPED_FIRST = frozenset("~nNtTfF-+.0123456789")
+_TAGS = {"null": _NULL, "bool": _BOOL, "int": _INT, "float": _FLOAT}
+
+
 class _CoreSchemaLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml parser with YAML 1.2 core implicit types (what yaml-rs reads), no timestamps."""
+    """libyaml's parser with YAML 1.2 core implicit types (what yaml-rs reads) and no timestamps.
 
-    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
+    ``resolve`` runs in Python for every node, so it is one regex instead of PyYAML's table walk.
+    """
 
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                if not value:
+                    return _NULL
+                if value[0] in _TYPED_FIRST:
+                    typed = _TYPED_SCALAR.match(value)
+                    if typed and typed.lastgroup:
+                        return _TAGS[typed.lastgroup]
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
-_CoreSchemaLoader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_CoreSchemaLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreSchemaLoader.add_implicit_resolver(
-    _INT,
-    re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"),
-    list("-+0123456789"),
-)
-_CoreSchemaLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+.0123456789"),
-)
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers: nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers: nothing to track."""
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

@@ -77,9 +77,10 @@ def summary(result: LoadResult, roots: list[Path]) -> dict[str, Any]:
 def _print_text(result: LoadResult, roots: list[Path]) -> None:
     data = summary(result, roots)
     print(f"Folders: {', '.join(data['folders'])}")
+    cached = data["files"] - data["parsed"]
     print(
         f"Loaded {data['loaded']} articles from {data['files']} files in {data['seconds']:.2f} s "
-        f"({data['parsed']} parsed, the rest from the cache); "
+        f"({data['parsed']} parsed, {cached} from the parse cache); "
         f"{len(result.skipped)} skipped, {data['duplicates']} duplicates."
     )
     if data["oldest"]:

@@ -86,6 +86,8 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     front: FrontEnd | None = None
     try:
         services.reload()
+        if not services.poster.check_auth():
+            log.error("Slack does not accept the bot token (%s)", services.health.reason or "no answer")
         app = build_app(settings, services)
         if handle_signals:
             _install_signals(stop, reload_now)

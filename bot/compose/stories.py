@@ -26,7 +26,7 @@ from bot.compose.merging import cluster_articles
 from bot.compose.model import Coverage, Story
 from bot.compose.titles import search_words
 from bot.digests.spec import RankingWeights
-from bot.models import Article
+from bot.models import Article, Related
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class StoryEntry:
 
     lead: Article
     merged: tuple[Article, ...]
-    candidates: tuple[Coverage, ...]
+    candidates: tuple[Article | Related, ...]  # turned into Coverage only for the stories a message shows
     candidate_outlets: tuple[str, ...]
     outlets: int
     order: float
@@ -46,18 +46,16 @@ class StoryEntry:
         return (self.lead.url, *(a.url for a in self.merged))
 
 
-def _outlet(item: Article | Coverage) -> str:
+def _outlet(item: Article | Related) -> str:
     return ranking.outlet_key(item.domain, item.provider, item.url)
 
 
-def _coverage(article: Article) -> Coverage:
-    return Coverage(article.title, article.url, article.provider, article.domain, article.published)
+def _coverage(item: Article | Related) -> Coverage:
+    return Coverage(item.title, item.url, item.provider, item.domain, item.published)
 
 
 def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
-    outlets = {_outlet(a) for a in members} | {
-        ranking.outlet_key(r.domain, r.provider, r.url) for a in members for r in a.related if r.url
-    }
+    outlets = {_outlet(a) for a in members} | {_outlet(r) for a in members for r in a.related if r.url}
     others = len(outlets) - 1  # every outlet but the lead's, whichever member leads
 
     def key(article: Article) -> ranking.RankKey:
@@ -74,24 +72,16 @@ def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
     lead_outlet = _outlet(lead)
     member_urls = {a.url for a in ranked}
     seen_urls: set[str] = set()
-    candidates: list[Coverage] = []
+    candidates: list[Article | Related] = []
     outlets_of: list[str] = []
-
-    def offer(item: Coverage, outlet: str) -> None:
+    offered: list[Article | Related] = [*ranked[1:]]
+    offered += (r for a in ranked for r in a.related if r.url not in member_urls)
+    for item in offered:
+        outlet = _outlet(item)
         if item.url and outlet != lead_outlet and item.url not in seen_urls:
             seen_urls.add(item.url)
             candidates.append(item)
             outlets_of.append(outlet)
-
-    for article in ranked[1:]:
-        offer(_coverage(article), _outlet(article))
-    for article in ranked:
-        for r in article.related:
-            if r.url not in member_urls:
-                offer(
-                    Coverage(r.title, r.url, r.provider, r.domain, r.published),
-                    ranking.outlet_key(r.domain, r.provider, r.url),
-                )
     base = ranking.base_score(lead.quality, others, weights)
     return StoryEntry(
         lead=lead,
@@ -205,7 +195,7 @@ def to_stories(entries: Sequence[StoryEntry], now: datetime, weights: RankingWei
         for item, outlet in zip(entry.candidates, entry.candidate_outlets, strict=True):
             if outlet in outlets or item.url in placed or (item.url in shown and item.url not in own):
                 continue
-            coverage.append(item)
+            coverage.append(_coverage(item))
             outlets.add(outlet)
             placed.add(item.url)
         base = ranking.base_score(entry.lead.quality, entry.outlets, weights)

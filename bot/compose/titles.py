@@ -76,5 +76,7 @@ def stem(word: str) -> str:
 
 def search_words(text: str) -> set[str]:
     """The words of a text as the query index stores them: case-folded, stemmed, no stopwords."""
-    folded = _APOSTROPHE_S.sub("", unicodedata.normalize("NFKC", text).casefold())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    folded = _APOSTROPHE_S.sub("", text.casefold())
     return {stem(w) for w in set(_WORD.findall(folded)) if len(w) > 1 and w not in STOPWORDS}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.compose.mrkdwn import escape
+from bot.compose.mrkdwn import escape, unescape
 from bot.listeners.share_action import MAX_QUERY_CHARS, share_value, with_share_button
 
 if TYPE_CHECKING:
@@ -43,7 +43,8 @@ def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
 def register(app: App, services: Services) -> None:
     def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        text = " ".join(str(command.get("text") or "").split())[:MAX_QUERY_CHARS]
+        # Slack sends &, < and > in command text as entities.
+        text = " ".join(unescape(str(command.get("text") or "")).split())[:MAX_QUERY_CHARS]
         if text.lower() in HELP_WORDS:
             respond(help_message(services.catalog.current().top_topics))
             return

@@ -18,7 +18,7 @@ The window never starts before the digest was created or its schedule last chang
 log), so a digest subscribed at noon does not owe the morning's post.
 
 Channels post in parallel; one channel's digests post in order. The posting service never sleeps on a
-429: it answers "deferred" with ``retry_at``; the next tick after that retries.
+429: it answers "deferred" with ``retry_at``; ``run_forever`` ticks again as soon as that time passes.
 """
 
 from __future__ import annotations
