@@ -129,7 +129,9 @@ class Composer:
         # Same-story articles hidden behind "+N more" count as seen too, but only for stories that
         # survived trimming to Slack's limits.
         linked = set(shown)
-        hidden = [a.url for s in digest.stories if s.lead.url in linked for a in s.merged if a.url not in linked]
+        hidden = [
+            a.url for s in digest.stories if s.lead.url in linked for a in s.merged if a.url not in linked
+        ]
         return payload, [*shown, *dict.fromkeys(hidden)]
 
 
