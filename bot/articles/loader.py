@@ -7,8 +7,10 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -113,7 +115,10 @@ class ArticleLibrary:
     def _parse(self, paths: list[str], progress: Progress | None) -> Iterable[ParsedFile]:
         total = len(paths)
         if total >= PARALLEL_THRESHOLD and self.workers > 1:
-            return _parse_parallel(paths, self.backend, self.workers, progress)
+            try:
+                return _parse_parallel(paths, self.backend, self.workers, progress)
+            except (OSError, BrokenProcessPool):
+                pass  # no helper processes here (sandbox, killed helper): parse in this process instead
         results: list[ParsedFile] = []
         for done, path in enumerate(paths, start=1):
             results.append(parse_file(path, self.backend))
@@ -142,33 +147,44 @@ def _parse_chunk(paths: list[str], backend: str) -> list[ParsedFile]:
 def _parse_parallel(
     paths: list[str], backend: str, workers: int, progress: Progress | None
 ) -> list[ParsedFile]:
-    """Helper processes parse the tail of the list while this process parses the head.
+    """Helper processes take chunks from the end of the list while this process works from the front.
 
-    This process takes a share too (it would otherwise idle, then spend the same time unpickling),
-    so ``workers`` cores cost ``workers - 1`` extra processes.
+    This process parses too (it would otherwise idle, then spend the time unpickling), and the
+    two ends meet wherever the helpers' start-up cost puts them: ``workers`` cores in use.
     """
-    own = len(paths) // workers
-    tail = paths[own:]
-    chunks = [tail[i : i + _CHUNK] for i in range(0, len(tail), _CHUNK)]
-    # forkserver: forking a process that runs Slack/scheduler threads is unsafe; the server is not.
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    done: list[list[ParsedFile] | None] = [None] * len(chunks)
+    front, back = 0, len(chunks)
+    in_flight: deque[tuple[int, Future[list[ParsedFile]]]] = deque()
+    parsed = 0
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_worker_context()) as pool:
+        while front < back or in_flight:
+            while len(in_flight) < 2 * (workers - 1) and front < back:
+                back -= 1
+                in_flight.append((back, pool.submit(_parse_chunk, chunks[back], backend)))
+            if front < back:
+                done[front] = _parse_chunk(chunks[front], backend)
+                parsed += len(chunks[front])
+                front += 1
+            elif in_flight:
+                in_flight[0][1].result()  # nothing left for this process: wait for the helpers
+            while in_flight and in_flight[0][1].done():
+                index, future = in_flight.popleft()
+                done[index] = future.result()
+                parsed += len(chunks[index])
+            if progress is not None:
+                progress(parsed, len(paths))
+    return [outcome for chunk in done if chunk is not None for outcome in chunk]
+
+
+def _worker_context() -> Any:
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context: Any = multiprocessing.get_context("forkserver")
-        # Workers fork from a server that has imported the parser once (and not the caller's script).
+        context = multiprocessing.get_context("forkserver")
+        # Helpers fork from a server that imported the parser once, and never run the caller's script
+        # (forking the bot itself is unsafe: it runs Slack and scheduler threads).
         context.set_forkserver_preload(["bot.articles.parse"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    results: list[ParsedFile] = []
-    with ProcessPoolExecutor(max_workers=min(workers - 1, len(chunks)), mp_context=context) as pool:
-        futures = [pool.submit(_parse_chunk, chunk, backend) for chunk in chunks]
-        for start in range(0, own, _CHUNK):
-            results.extend(_parse_chunk(paths[start : min(start + _CHUNK, own)], backend))
-            if progress is not None:
-                progress(len(results), len(paths))
-        for future in futures:
-            results.extend(future.result())
-            if progress is not None:
-                progress(len(results), len(paths))
-    return results
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _combine(entries: Entries, warnings: list[str], parsed: int, started: float) -> LoadResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -66,7 +67,7 @@ class Connections:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn, self._busy_timeout)
             # NORMAL is durable across a process crash in WAL mode (an OS crash may lose the last commit).
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
@@ -105,3 +106,20 @@ class Connections:
     def open_count(self) -> int:
         """Connections still open (one per live thread that used the store)."""
         return len(self._all)
+
+
+def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch to WAL, waiting out another process that holds the lock meanwhile.
+
+    SQLite does not call the busy handler for a journal-mode change on a fresh file, so two
+    processes opening a new database at once would otherwise see "database is locked".
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
