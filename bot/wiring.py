@@ -169,7 +169,8 @@ class Services:
         if not folder.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        self.store.sync_file_digests(load_digest_files(folder, matcher=matcher), now=self.clock())
+        specs = load_digest_files(folder, matcher=matcher, templates=self.composer.templates.names())
+        self.store.sync_file_digests(specs, now=self.clock())
 
     def health_report(self) -> dict[str, Any]:
         snapshot = self.catalog.current()

@@ -281,6 +281,31 @@ def test_every_admin_error_is_an_ephemeral_message_and_saves_nothing(
     assert admin_bot.fake.calls_to("chat.postMessage") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "echoed"),
+    [
+        ("subscribe time=<!channel>", "&lt;!channel&gt;"),
+        ("<!here> now", "&lt;!here&gt;"),
+        ("post name=<!everyone>", "&lt;!everyone&gt;"),
+        ("subscribe <@UMEMBER01|member>", "&lt;@UMEMBER01|member&gt;"),
+        ("subscribe topics=<https://evil.example|click>", "&lt;https://evil.example|click&gt;"),
+        ("unsubscribe name=&lt;b&gt;", "&lt;b&gt;"),
+    ],
+)
+def test_admin_errors_echo_what_was_typed_as_text_never_as_a_mention_or_link(
+    admin_bot: RunningBot, text: str, echoed: str
+) -> None:
+    answer = admin_reply(admin_bot, text)
+    assert answer.startswith(":warning:")
+    assert echoed in answer
+    assert "<!" not in answer and "<@" not in answer and "<http" not in answer and "<b>" not in answer
+
+
+def test_admin_errors_keep_channel_links(admin_bot: RunningBot) -> None:
+    answer = admin_reply(admin_bot, f"subscribe <#{ARCHIVED}|old-news>")
+    assert f"<#{ARCHIVED}> is archived" in answer
+
+
 # --- the whole path: Slack command → store → scheduler → Slack ----------------------------------
 def test_a_digest_subscribed_in_slack_posts_once_despite_a_500_after_posting_and_a_restart(
     tmp_path: Path, fake_slack: FakeSlack

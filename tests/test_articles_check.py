@@ -104,6 +104,19 @@ def test_console_entry_point_prints_one_json_object(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["loaded"] == 1
 
 
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_CACHE": str(tmp_path / "c.cache")}
+    command = [sys.executable, "-m", "bot", "check", "--articles", str(sample_dir())]
+    with subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # like `newsbot check | head -0`
+        errors = process.stderr.read()
+    assert process.returncode == 141
+    assert errors == ""
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -138,6 +138,9 @@ def test_id_is_stable_and_derived_from_the_url() -> None:
         ('"2024-03-05T10:30:00"', datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
         ("2024-03-05T10:30:00.250Z", datetime(2024, 3, 5, 10, 30, 0, 250000, tzinfo=UTC)),
         ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        # The YAML spec's own timestamp forms (space before the zone, a one-digit hour offset).
+        ("2024-03-05 05:30:00.5 -5", datetime(2024, 3, 5, 10, 30, 0, 500000, tzinfo=UTC)),
+        ("2024-03-05t16:00:00+5:30", datetime(2024, 3, 5, 10, 30, tzinfo=UTC)),
     ],
 )
 @pytest.mark.parametrize("backend", BACKENDS_HERE)

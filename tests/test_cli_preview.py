@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,14 @@ def test_preview_max_items_and_empty_hint(articles: Path, capsys: pytest.Capture
     assert code == 0
     assert "No new stories." in out
     assert "try --now 2024-03-05T06:01Z" in err
+    # The hint points at the newest story of the topics asked for, before --now when there is one.
+    argv = ["preview", "--articles", str(articles), "--topics", "nlp"]
+    code, _, err = run(capsys, *argv, "--now", "2025-01-01T00:00")
+    assert code == 0
+    assert "No stories on Natural Language Processing in the 24 hours before 2025-01-01 00:00 UTC" in err
+    assert "try --now 2024-03-04T20:01Z" in err
+    code, _, err = run(capsys, *argv, "--now", "2024-03-01T00:00")
+    assert "try --now 2024-03-04T20:01Z" in err
 
 
 def test_preview_unknown_topic_says_what_would_work(
@@ -130,6 +139,10 @@ def test_preview_named_digest_with_override_template(
     )
     code, _, err = run(capsys, *argv, "--digest", "nope")
     assert code == 2 and "no digest named 'nope'" in err and "vision" in err
+    (digests / "templates" / "terse.j2").unlink()
+    code, out, err = run(capsys, *argv, "--digest", "vision")
+    assert code == 2 and out == ""
+    assert "vision.yaml: template: no template named 'terse'; available: default" in err
 
 
 def test_environment_supplies_the_folders(
@@ -139,6 +152,18 @@ def test_environment_supplies_the_folders(
     code, out, _ = run(capsys, "query", "nlp", "--now", NOW)
     assert code == 0
     assert out.startswith("Topic: Natural Language Processing — 1 story, showing 1\n")
+
+
+def test_several_folders_separated_by_pathsep(
+    articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    more = tmp_path / "more"
+    more.mkdir()
+    write_article(more, 5, "Chatbots draft patient letters", ["AI", "Natural Language Processing"], NOW)
+    monkeypatch.setenv("NEWSBOT_ARTICLES", f"{articles}{os.pathsep}{more}")
+    code, out, _ = run(capsys, "query", "nlp", "--now", NOW)
+    assert code == 0
+    assert out.startswith("Topic: Natural Language Processing — 2 stories, showing 2\n")
 
 
 def test_query_json_and_no_match(articles: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -101,6 +101,18 @@ def test_related_link_with_close_titles_merges_where_titles_alone_do_not() -> No
     assert len(StoryIndex.build([original, linked])) == 1
 
 
+def test_related_link_with_the_same_words_reordered_merges() -> None:
+    # Real corpus: one MIT press release, told as "Reducing AI's …" and "Reducing the … of artificial
+    # intelligence"; the two articles list each other as related.
+    release = make_article("Reducing the carbon footprint of artificial intelligence")
+    retold = make_article("Reducing AI’s carbon footprint", related=(related_to(release),))
+    assert len(StoryIndex.build([release, make_article("Reducing AI’s carbon footprint")])) == 2
+    assert len(StoryIndex.build([release, retold])) == 1
+    # One word more or less is another headline, link or not.
+    other = make_article("Reducing AI’s carbon footprint in data centres", related=(related_to(release),))
+    assert len(StoryIndex.build([release, other])) == 2
+
+
 def test_related_link_with_unrelated_titles_does_not_merge() -> None:
     original = make_article("Acme unveils a laundry robot")
     other = make_article("Regulators question bank chatbots", related=(related_to(original),))
@@ -182,6 +194,7 @@ def test_real_corpus_merges_exactly_the_known_retellings() -> None:
             "Provance Releases ServiceTeam a New Family of ITSM Power Apps Products",
         ],
         [
+            "Reducing AI’s carbon footprint",
             "Reducing carbon footprint of artificial intelligence",
             "Reducing the carbon footprint of artificial intelligence",
         ],

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.run import serve
+from bot.errors import ConfigError
 from bot.settings import Settings
 from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
@@ -150,3 +151,63 @@ def _reply(url: str) -> Reply | None:
     except OSError:
         time.sleep(0.05)
         return None
+
+
+APP_TOKEN = "xapp-1-A0NEWSBOT-test-app-token"
+
+
+def test_socket_mode_connects_with_the_app_token_and_a_refusal_stops_start_up_cleanly(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    # No signing secret: Socket Mode requests are not signed. The stand-in refuses the connection,
+    # which shows that SLACK_APP_TOKEN chose Socket Mode and that the connection goes to SLACK_API_URL.
+    fake_slack.fail("apps.connections.open", Fault.error("invalid_auth"))
+    write_articles(tmp_path / "articles")
+    port = free_port()
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": fake_slack.url,
+            "PORT": str(port),
+            "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
+            "NEWSBOT_DB": str(tmp_path / "bot.db"),
+            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+        }
+    )
+    assert settings.socket_mode
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(ConfigError) as caught:
+        serve(settings, handle_signals=False)
+    message = str(caught.value)
+    assert "SLACK_APP_TOKEN" in message and "invalid_auth" in message
+    assert APP_TOKEN not in message
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert opened.headers.get("Authorization") == f"Bearer {APP_TOKEN}"
+    # Socket Mode serves no HTTP, and nothing keeps running after the failed start.
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+    assert wait_for(lambda: not {t.ident for t in threading.enumerate() if t.is_alive()} - before)
+
+
+def test_importing_the_app_modules_starts_nothing(tmp_path: Path) -> None:
+    # A clean interpreter with no Slack settings at all: every bot module imports, and no Bolt App
+    # (nor any thread) exists afterwards.
+    code = (
+        "import gc, importlib, pkgutil, threading, bot\n"
+        "from slack_bolt import App\n"
+        "for m in pkgutil.walk_packages(bot.__path__, 'bot.'): importlib.import_module(m.name)\n"
+        "assert not [o for o in gc.get_objects() if isinstance(o, App)]\n"
+        "assert threading.active_count() == 1, threading.enumerate()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -20,7 +20,7 @@ from bot.models import Article, Related
 
 # Bump when parsing rules change; field lists and limits are part of the key, so a model change
 # invalidates old caches by itself.
-CACHE_FORMAT: Final = 1
+CACHE_FORMAT: Final = 2
 _MAGIC: Final = b"newsbot-parse-cache\n"
 
 

@@ -9,10 +9,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
+
 _TRUE = frozenset({"true", "yes", "on"})
 _FALSE = frozenset({"false", "no", "off"})
 _NUMBERS: dict[float, float] = {}
 _SPACE = re.compile(r"\s")
+# YAML's own timestamp forms, which fromisoformat does not all read (e.g. "2001-12-14 21:59:43.10 -5").
+_YAML_TIMESTAMP = yaml.constructor.SafeConstructor.timestamp_regexp
 
 
 def text(value: Any) -> str | None:
@@ -59,12 +63,26 @@ def timestamp(value: Any) -> datetime:
         try:
             parsed = datetime.fromisoformat(cleaned)
         except ValueError:
-            raise ValueError(f"unparseable date {_short(value)}") from None
+            parsed = _yaml_timestamp(cleaned, value)
     else:
         raise ValueError(f"unparseable date {_short(value)}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _yaml_timestamp(cleaned: str, value: str) -> datetime:
+    """A timestamp in one of the YAML spec's forms (what an unquoted YAML timestamp may look like)."""
+    if not _YAML_TIMESTAMP.match(cleaned):
+        raise ValueError(f"unparseable date {_short(value)}")
+    node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", cleaned)
+    try:
+        parsed = yaml.SafeLoader("").construct_yaml_timestamp(node)
+    except ValueError:  # e.g. month 13
+        raise ValueError(f"unparseable date {_short(value)}") from None
+    if isinstance(parsed, datetime):
+        return parsed
+    return datetime(parsed.year, parsed.month, parsed.day)
 
 
 def flag(value: Any) -> bool | None:

@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from bot.compose.stories import StoryIndex
     from bot.topics import TopicMatcher
 
-    folder = inputs.articles_dir(args)
-    loaded = inputs.load(folder)
+    roots = inputs.article_roots(args)
+    folder = ", ".join(str(root) for root in roots)
+    loaded = inputs.load(roots)
     if not loaded.articles:
         raise ArticlesUnavailableError(f"no usable articles in {folder}")
     newest = max(a.published for a in loaded.articles)

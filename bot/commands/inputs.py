@@ -27,8 +27,8 @@ def add_articles_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--articles",
         metavar="DIR",
-        type=Path,
-        help="articles folder (default: $NEWSBOT_ARTICLES, else the bundled sample)",
+        help=f"article folder(s), several separated by {os.pathsep!r} "
+        "(default: $NEWSBOT_ARTICLES, else the bundled sample)",
     )
 
 
@@ -50,13 +50,11 @@ def clock(args: argparse.Namespace) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-def articles_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
-    from bot.articles import sample_dir
+def article_roots(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> list[Path]:
+    """--articles, else NEWSBOT_ARTICLES (several folders separated by os.pathsep), else the sample."""
+    from bot.commands.check import article_roots as roots_from
 
-    chosen: Path | None = args.articles
-    if chosen is None and environ.get("NEWSBOT_ARTICLES"):
-        chosen = Path(environ["NEWSBOT_ARTICLES"]).expanduser()
-    return chosen if chosen is not None else sample_dir()
+    return roots_from(args.articles, environ)
 
 
 def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
@@ -66,11 +64,11 @@ def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.enviro
     return chosen if chosen is not None else Path("digests")
 
 
-def load(folder: Path) -> Any:
-    """The articles of ``folder`` (a LoadResult); each skipped file is reported on stderr."""
+def load(roots: list[Path]) -> Any:
+    """The articles of the folders (a LoadResult); each skipped file is reported on stderr."""
     from bot.articles import load_articles
 
-    result = load_articles([folder])
+    result = load_articles(roots)
     for skipped in result.skipped[:SKIPPED_SHOWN]:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if len(result.skipped) > SKIPPED_SHOWN:

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.compose.digest import compose_digest
+    from bot.compose.digest import compose_digest, newest_story
     from bot.compose.render import Templates, render_digest
     from bot.compose.stories import StoryIndex
     from bot.topics import TopicMatcher
@@ -45,31 +45,36 @@ def run(args: argparse.Namespace) -> int:
     if args.max_items is not None and args.max_items < 1:
         raise QueryError("--max-items must be at least 1")
     now = inputs.clock(args)
-    loaded = inputs.load(inputs.articles_dir(args))
+    loaded = inputs.load(inputs.article_roots(args))
     index = StoryIndex.build(loaded.articles)
     matcher = TopicMatcher.with_default_aliases(index.topic_names)
     digests = inputs.digests_dir(args)
-    spec = _spec(args, digests, matcher)
+    templates = Templates.load(digests / "templates")
+    spec = _spec(args, digests, matcher, templates.names())
     digest = compose_digest(index, spec, now, since=None, max_items=args.max_items)
-    payload = render_digest(digest, Templates.load(digests / "templates"))
+    payload = render_digest(digest, templates)
     inputs.print_payload(payload, as_json=args.json)
     if not digest.stories and loaded.articles:
-        newest: datetime = max(a.published for a in loaded.articles)
-        suggestion = (newest + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
-        print(
-            f"No stories in the {spec.window_hours:g} hours before {now:%Y-%m-%d %H:%M} UTC; "
-            f"the newest article is from {newest:%Y-%m-%d %H:%M} UTC (try --now {suggestion}).",
-            file=sys.stderr,
-        )
+        print(_empty_hint(spec, now, newest_story(index, spec, now)), file=sys.stderr)
     return 0
 
 
-def _spec(args: argparse.Namespace, digests: Path, matcher: Any) -> Any:
+def _empty_hint(spec: Any, now: datetime, newest: datetime | None) -> str:
+    """Why the preview is empty, and a --now that would show something."""
+    what = f"stories on {', '.join(spec.topics)}" if spec.topics else "stories"
+    said = f"No {what} in the {spec.window_hours:g} hours before {now:%Y-%m-%d %H:%M} UTC"
+    if newest is None:
+        return f"{said}, nor at any other time (the filters match no article)."
+    suggestion = (newest.replace(second=0, microsecond=0) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
+    return f"{said}; the newest is from {newest:%Y-%m-%d %H:%M} UTC (try --now {suggestion})."
+
+
+def _spec(args: argparse.Namespace, digests: Path, matcher: Any, templates: tuple[str, ...]) -> Any:
     from bot.digests.files import load_digest_files
     from bot.digests.spec import DigestSpec
 
     if args.digest:
-        specs = load_digest_files(digests, matcher=matcher)
+        specs = load_digest_files(digests, matcher=matcher, templates=templates)
         for spec in specs:
             if spec.name.casefold() == args.digest.casefold():
                 return spec

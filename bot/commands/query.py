@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.topics import TopicMatcher
 
     now = inputs.clock(args)
-    loaded = inputs.load(inputs.articles_dir(args))
+    loaded = inputs.load(inputs.article_roots(args))
     index = StoryIndex.build(loaded.articles)
     matcher = TopicMatcher.with_default_aliases(index.topic_names)
     answer = answer_query(index, matcher, " ".join(args.text), now)

@@ -17,9 +17,10 @@ from types import FrameType
 from typing import Any, Protocol
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, NewsbotError
 from bot.settings import DEFAULT_DOTENV, Settings, configure_logging
 from bot.wiring import Services, build_services
 
@@ -70,7 +71,17 @@ class _SocketMode:
         self._handler = SocketModeHandler(app, app_token)
 
     def start(self) -> None:
-        self._handler.connect()  # type: ignore[no-untyped-call]
+        """Open the connection (apps.connections.open, then the WebSocket); a refusal stops start-up."""
+        try:
+            self._handler.connect()  # type: ignore[no-untyped-call]
+        except SlackApiError as err:
+            code = err.response.get("error") or "no answer"
+            raise ConfigError(
+                f"SLACK_APP_TOKEN: Slack refused a Socket Mode connection ({code}); check the app-level "
+                "token (connections:write) and that Socket Mode is enabled for the app"
+            ) from err
+        except (SlackClientError, OSError) as err:
+            raise NewsbotError(f"could not connect to Slack in Socket Mode: {err}") from err
         log.info("connected to Slack in Socket Mode")
 
     def stop(self) -> None:

@@ -28,6 +28,19 @@ def _eligible(
             yield entry
 
 
+def newest_story(index: StoryIndex, spec: DigestSpec, now: datetime) -> datetime | None:
+    """When the newest story passing the spec's topic, type and quality filters was published, by
+    ``now`` if any was, else at any time: what an empty preview can point to."""
+    types = {t.casefold() for t in spec.types}
+    times = [
+        entry.lead.published
+        for entry in (index.stories[pos] for pos in index.ranked(spec.topics))
+        if ranking.passes_quality(entry.lead.quality, spec.min_quality)
+        and (not types or entry.lead.type.casefold() in types)
+    ]
+    return max((t for t in times if t <= now), default=None) or max(times, default=None)
+
+
 def compose_digest(
     index: StoryIndex,
     spec: DigestSpec,

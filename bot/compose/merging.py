@@ -9,7 +9,9 @@ Rules (pairs are joined transitively):
   ("... New Family of ITSM Power Apps Products" / "... ISTM ..."; a typo distance between words
   without digits, so "2019" never matches "2020");
 - one article lists the other's URL among its related items AND the headlines are close
-  (common subsequence >= 0.7 of the longer, or >= 0.9 of the shorter of 3+ words), within 3 days.
+  (common subsequence >= 0.7 of the longer, or >= 0.9 of the shorter of 3+ words, or the same
+  set of 3+ words in another order, "AI" counting as "artificial intelligence": "Reducing AI's
+  carbon footprint" / "Reducing the carbon footprint of artificial intelligence"), within 3 days.
 
 Word order counts: "Power Apps portals: launch AWS..." and "AWS ... launch Power Apps Portals"
 share every word but are not one headline. Nor are two headlines that differ by a real word,
@@ -44,6 +46,8 @@ FUZZY_MIN_WORDS = 8
 _RARE_WORDS = 2  # how many of a headline's rarest words index it (see prefix filtering above)
 LINKED_RATIO = 0.7
 LINKED_CONTAINMENT = 0.9
+# Abbreviations headlines spell either way; only used to compare the word sets of linked articles.
+_SPELLED_OUT = {"ai": ("artificial", "intelligence")}
 
 
 class _UnionFind:
@@ -89,10 +93,17 @@ def _near_identical(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return len(differing) == 1 and _is_typo(a[differing[0]], b[differing[0]])
 
 
+def _word_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(part for word in words for part in _SPELLED_OUT.get(word, (word,)))
+
+
 def _linked_similar(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if not a or not b:
         return False
     if a == b:
+        return True
+    words = _word_set(a)
+    if len(words) >= EXACT_MIN_WORDS and words == _word_set(b):
         return True
     common = _common_subsequence(a, b)
     small = min(len(a), len(b))

@@ -7,6 +7,7 @@ Every failure the person can fix comes back as an ephemeral message naming the p
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -27,12 +28,31 @@ MAX_PREVIEWS = 4  # a response_url takes five messages; one stays free for an er
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Slack's placeholders for conversations that have no channel name.
 _NAMELESS = frozenset({"directmessage", "privategroup", "mpdm"})
+# The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
+# argument; both harmless). Whatever else the person typed and an error echoes back (<!channel>,
+# <@U0123>, <https://…|…>) must show as text.
+_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|[^<>]*)?>")
 
 log = logging.getLogger(__name__)
 
 
 def ephemeral(text: str) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": text}
+
+
+def inert(text: str) -> str:
+    """``text`` with every ``<`` and ``>`` outside channel links escaped. ``&`` stays: what Slack sent
+    escaped (``&lt;``) is shown as typed, not as ``&amp;lt;``."""
+    parts: list[str] = []
+    start = 0
+    for link in _CHANNEL_LINK.finditer(text):
+        parts += [_angles(text[start : link.start()]), link.group()]
+        start = link.end()
+    return "".join([*parts, _angles(text[start:])])
+
+
+def _angles(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def channel_label(channel: str) -> str:
@@ -108,10 +128,10 @@ def register(app: App, services: Services) -> None:
             for message in _run(services, cmd, user_id, channel_id, channel_name):
                 respond(message)
         except QueryError as err:
-            respond(ephemeral(f":warning: {err}"))
+            respond(ephemeral(f":warning: {inert(str(err))}"))
         except NewsbotError as err:
             log.error("/news-admin failed: %s", err)
-            respond(ephemeral(f":warning: That did not work: {err}"))
+            respond(ephemeral(f":warning: That did not work: {inert(str(err))}"))
 
     app.command("/news-admin", middleware=[services.guard.middleware])(admin)
 
