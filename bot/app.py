@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on newsbot's side. Please try again in a minute."
 
 
+def _not_the_token_warning(record: logging.LogRecord) -> bool:
+    """Bolt warns "token will be unused" whenever SLACK_BOT_TOKEN is in the environment, because we
+    hand it a ready WebClient (built from that very token). Operators would read it as a bad setting."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(settings: Settings, services: Services) -> App:
     """The Bolt app with every listener registered; its WebClient talks to ``settings.slack_api_url``.
 
@@ -27,6 +33,8 @@ def build_app(settings: Settings, services: Services) -> App:
     or while Slack is down) needs no network; Bolt calls auth.test on the first request instead.
     """
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    bolt_log = logging.getLogger("bot.bolt")
+    bolt_log.addFilter(_not_the_token_warning)  # once: addFilter ignores a filter already there
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -34,7 +42,7 @@ def build_app(settings: Settings, services: Services) -> App:
         # Socket Mode requests carry no signature; Bolt skips the check for them by itself.
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_log,
         # Listeners ack as soon as they start, so free workers keep acks fast under load; the pool
         # belongs to the services so that shutting down waits for the work in flight.
         listener_executor=services.listener_pool,

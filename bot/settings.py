@@ -34,7 +34,8 @@ T = TypeVar("T")
 class Settings:
     """Everything `newsbot run` needs. ``slack_app_token`` set means Socket Mode instead of HTTP.
 
-    ``articles`` empty means the bundled sample articles. ``cache_path`` None means no parse cache.
+    ``articles`` empty means the bundled sample articles. ``cache_path`` None means the default parse
+    cache file (``bot.articles.default_cache_path``).
     """
 
     slack_bot_token: str
@@ -132,7 +133,7 @@ class Settings:
             articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
             db_path=parse("NEWSBOT_DB", Path("newsbot.db"), Path),
             admins=parse("NEWSBOT_ADMINS", frozenset(), _admins),
-            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), Path),
+            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, Path),
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
@@ -175,6 +176,14 @@ def _article_roots(raw: str) -> tuple[Path, ...]:
     if missing:
         raise ValueError(f"not a folder: {', '.join(missing)}")
     return roots
+
+
+def _folder(raw: str) -> Path:
+    # Only a folder that was named explicitly must exist; the default ./digests is optional.
+    path = Path(raw)
+    if not path.is_dir():
+        raise ValueError(f"not a folder: {raw}")
+    return path
 
 
 def _admins(raw: str) -> frozenset[str]:

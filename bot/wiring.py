@@ -205,10 +205,12 @@ def build_services(
 
     ``templates``: already loaded ones (tests share them); default: the package's plus overrides
     from ``NEWSBOT_DIGESTS``/templates."""
-    from bot.articles.loader import ArticleLibrary
+    from bot.articles import ArticleLibrary, default_cache_path
 
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    library = ArticleLibrary(article_roots(settings), settings.cache_path)
+    roots = article_roots(settings)
+    # The same default as `newsbot check`: a restart parses only new or changed files.
+    library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
     store = SQLiteStore(settings.db_path)
     health = PostingHealth()
     client = make_client(settings.slack_bot_token, settings.slack_api_url)

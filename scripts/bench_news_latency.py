@@ -123,7 +123,7 @@ def start_bot(workdir: Path, fake: FakeSlack, articles: Path) -> tuple[subproces
         "PORT": str(port),
         "NEWSBOT_ARTICLES": str(articles),
         "NEWSBOT_DB": str(workdir / "bench.db"),
-        "NEWSBOT_DIGESTS": str(workdir / "digests"),
+        "NEWSBOT_DIGESTS": str(workdir),  # holds no digest files: only /news is measured
         "LOG_LEVEL": "ERROR",
     }
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env)

@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -37,6 +36,7 @@ from bot.articles import load_articles  # noqa: E402
 from bot.compose import ranking  # noqa: E402
 from bot.compose.model import Coverage, QueryAnswer, Story  # noqa: E402
 from bot.compose.query import answer_query  # noqa: E402
+from bot.compose.render import Templates, render_query  # noqa: E402
 from bot.compose.stories import StoryIndex  # noqa: E402
 from bot.compose.titles import title_tokens  # noqa: E402
 from bot.digests.spec import RankingWeights  # noqa: E402
@@ -70,21 +70,12 @@ QUERIES = (
 MAX_ITEMS = 5
 TARGET_P95_MS = 50.0
 
-try:  # B2's renderer; without it the figures cover everything but building the payload.
-    from bot.compose.render import Templates, render_query
+_TEMPLATES = Templates.load(None)
+RENDER_NOTE = "answer_query + render_query (the full chat.postMessage payload)"
 
-    _TEMPLATES: Any = Templates.load(None)
 
-    def render(answer: QueryAnswer) -> object:
-        return render_query(answer, _TEMPLATES)
-
-    RENDER_NOTE = "answer_query + render_query (the full chat.postMessage payload)"
-except ImportError:
-
-    def render(answer: QueryAnswer) -> object:
-        return answer
-
-    RENDER_NOTE = "answer_query only: bot.compose.render is not importable, payload not built"
+def render(answer: QueryAnswer) -> object:
+    return render_query(answer, _TEMPLATES)
 
 
 def corpus(folder: Path, count: int) -> str:

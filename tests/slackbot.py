@@ -187,6 +187,7 @@ def running_bot(
     articles = article_folder or workdir / "articles"
     if article_folder is None:
         write_articles(articles)
+    (workdir / "digests").mkdir(exist_ok=True)
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,

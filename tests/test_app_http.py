@@ -332,6 +332,38 @@ def test_a_digest_subscribed_in_slack_posts_once_despite_a_500_after_posting_and
     assert record.ts == message["ts"]
 
 
+def test_after_a_manual_post_the_scheduled_digest_is_skipped_when_empty_then_carries_only_newer(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user(WORKSPACE_ADMIN, is_admin=True)
+    fake_slack.add_channel(NEWSROOM, "newsroom")
+    with running_bot(tmp_path, fake_slack) as bot:
+        admin_reply(bot, "subscribe topics=robotics time=09:30 timezone=UTC", key="setup")
+        assert admin_reply(bot, "post", key="post").startswith("Posted *newsroom*")  # at 09:00
+
+        [skipped] = bot.services.scheduler.tick(NOW + timedelta(minutes=31))
+        assert skipped.status == "empty"
+        assert len(fake_slack.messages(NEWSROOM)) == 1
+        record = bot.services.store.get_post("", "newsroom", NOW + timedelta(minutes=30))
+        assert record is not None and record.status == "skipped"
+
+        newer = (NOW + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        (tmp_path / "articles" / "article-new.md").write_text(
+            '---\ntitle: "Robot hands learn to knit"\n'
+            f'publishedDateTime: {newer}\nwebUrl: "https://outlet9.example.com/knit"\n'
+            "provider:\n  name: Outlet 9\n  domain: outlet9.example.com\ntopics:\n  - AI in Robotics\n---\n",
+            encoding="utf-8",
+        )
+        bot.services.reload()
+        [posted] = bot.services.scheduler.tick(NOW + timedelta(days=1, minutes=31))
+        assert posted.status == "posted"
+    first, second = fake_slack.messages(NEWSROOM)
+    assert "Robot arms learn to fold laundry" in texts(first)
+    assert "Robot hands learn to knit" in texts(second)
+    assert "Robot arms learn to fold laundry" not in texts(second)
+    assert "Warehouse robots" not in texts(second)
+
+
 # --- the error handler ---------------------------------------------------------------------------
 def test_an_unexpected_error_is_logged_and_answered_politely(bot: RunningBot) -> None:
     def broken(ack: Any, command: dict[str, Any]) -> None:

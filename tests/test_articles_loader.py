@@ -187,3 +187,26 @@ def test_parallel_parse_gives_the_same_result(tmp_path: Path, monkeypatch: pytes
     parallel = load_articles([tmp_path], workers=2)
     assert parallel.articles == sequential.articles
     assert parallel.skipped == sequential.skipped and parallel.duplicates == sequential.duplicates == 5
+
+
+def test_the_running_bot_keeps_a_parse_cache_by_default(tmp_path: Path) -> None:
+    from bot.settings import Settings
+    from bot.wiring import build_services
+
+    folder = tmp_path / "articles"
+    put(folder, "a.md", article_text("A", "https://e.com/a"))
+    (tmp_path / "digests").mkdir()
+    environ = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "NEWSBOT_ARTICLES": str(folder),
+        "NEWSBOT_DB": str(tmp_path / "bot.db"),
+        "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+    }
+    services = build_services(Settings.from_env(environ), owner="test")
+    try:
+        services.reload()
+    finally:
+        services.close()
+    # conftest points XDG_CACHE_HOME at this test's folder: a restart would reuse this file.
+    assert list((tmp_path / "xdg-cache" / "newsbot").glob("articles-*.cache"))

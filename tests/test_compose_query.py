@@ -78,6 +78,12 @@ def test_nothing_matches_gives_suggestions() -> None:
     assert answer.suggestions  # the closest topic names
     ambiguous = answer_query(index, matcher, "ai in", NOW)
     assert ambiguous.kind == "none" and set(ambiguous.suggestions) >= {"AI in Robotics", "AI in Finance"}
+    assert ambiguous.suggestion_kind == "ambiguous"
+    close = answer_query(index, matcher, "computer visionary science", NOW)
+    assert (close.suggestion_kind, close.suggestions[0]) == ("closest", "Computer Vision")
+    # Nothing even close: the topics with the most stories, largest first.
+    far = answer_query(index, matcher, "xyzzy", NOW)
+    assert (far.suggestion_kind, far.suggestions) == ("largest", ("AI", "AI in Robotics", "Computer Vision"))
 
 
 def test_answer_coverage_never_repeats_an_article() -> None:

@@ -103,13 +103,33 @@ def test_query_answer_says_what_matched(templates: Templates) -> None:
 
 
 def test_query_without_match_suggests_closest_topics(templates: Templates) -> None:
-    payload = render_query(
-        answer((), text="robtics", suggestions=("AI in Robotics", "AI Ethics"), total=0), templates
-    )
+    unmatched = answer((), text="robtics", kind="none", matched="", topics=(), total=0)
+    payload = render_query(replace(unmatched, suggestions=("AI in Robotics", "AI Ethics")), templates)
     assert section_texts(payload) == [
         "No topic or story matches “robtics”. Closest topics: AI in Robotics, AI Ethics.\n"
         "Try /news ai in robotics"
     ]
+    largest = replace(unmatched, text="xyzzy", suggestions=("Power Apps", "AI"), suggestion_kind="largest")
+    assert section_texts(render_query(largest, templates)) == [
+        "No topic or story matches “xyzzy”. Topics with the most stories: Power Apps, AI.\n"
+        "Try /news power apps"
+    ]
+    names = tuple(f"AI in Topic {i}" for i in range(7))
+    ambiguous = replace(unmatched, text="ai in", suggestions=names, suggestion_kind="ambiguous")
+    payload = render_query(ambiguous, templates)
+    assert section_texts(payload) == [
+        "“ai in” could mean several topics: AI in Topic 0, AI in Topic 1, AI in Topic 2, AI in Topic 3, "
+        "AI in Topic 4, ….\nTry /news ai in topic 0"
+    ]
+    assert payload["text"] == "“ai in” could mean several topics"
+
+
+def test_query_topic_without_stories_says_so(templates: Templates) -> None:
+    payload = render_query(answer((), total=0), templates)
+    assert section_texts(payload) == [
+        "*Topic: AI in Robotics* — no stories yet.\n/news help lists the topics that have stories."
+    ]
+    assert payload["text"] == "Topic: AI in Robotics: no stories yet"
 
 
 def test_override_template_replaces_only_the_macros_it_defines(tmp_path: Path) -> None:
@@ -159,7 +179,16 @@ def golden_cases(templates: Templates) -> dict[str, dict[str, Any]]:
         "digest_empty": render_digest(digest((), total=0, since=None), templates),
         "query": render_query(answer(stories[:2], matched="Topic: AI in Robotics", total=2), templates),
         "query_no_match": render_query(
-            answer((), text="robtics", suggestions=("AI in Robotics",), total=0), templates
+            answer(
+                (),
+                text="robtics",
+                kind="none",
+                matched="",
+                topics=(),
+                suggestions=("AI in Robotics",),
+                total=0,
+            ),
+            templates,
         ),
     }
 
@@ -181,3 +210,17 @@ def test_golden_payloads(name: str, templates: Templates) -> None:
 def test_rendering_is_deterministic(templates: Templates) -> None:
     stories = tuple(story(i) for i in range(1, 4))
     assert render_digest(digest(stories), templates) == render_digest(digest(stories), Templates.load(None))
+
+
+def test_terminal_rendering_reads_like_the_message(templates: Templates) -> None:
+    from bot.compose.terminal import render_text
+
+    text = render_text(render_digest(digest((story(1),)), templates))
+    lines = text.splitlines()
+    assert lines[0] == "Robotics Morning · Tuesday 5 March 2024"
+    assert "Robots learn to fold laundry, part 1 (https://news1.example.com/story/1?a=1&b=2)" in lines
+    assert "Outlet 1 · 2024-03-05 06:30 UTC · AI, AI in Robotics" in lines
+    assert "[image: https://img.example.com/1.jpg]" in lines
+    # Related outlets by name only, as Slack shows them; no markup or entities left anywhere.
+    assert "  Related: Cover Outlet 100, Cover Outlet 101" in lines
+    assert "<" not in text and "&amp;" not in text

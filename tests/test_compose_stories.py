@@ -144,6 +144,20 @@ def test_lead_is_best_ranked_and_coverage_dedups_outlets() -> None:
     assert story.urls == (lead.url, copy.url, one.url)
 
 
+def test_coverage_never_shows_an_outlet_name_twice_or_the_leads_own() -> None:
+    # Real corpus: "PR Newswire" publishes on prnewswire.com and prnewswire.co.uk.
+    uk = make_related(domain="prnewswire.co.uk", provider="PR Newswire")
+    again = make_related(domain="prnewswire.ca", provider="pr  newswire")
+    other = make_related(domain="reuters.com", provider="Reuters")
+    lead = make_article("Acme files for an IPO", provider="PR Newswire", domain="prnewswire.com")
+    lead = replace(lead, related=(uk, again, other))
+    (story,) = to_stories(StoryIndex.build([lead]).stories, NOW, StoryIndex.build([lead]).weights)
+    assert [c.url for c in story.coverage] == [other.url]
+    elsewhere = replace(lead, provider="Business Wire", domain="businesswire.com")
+    (story,) = to_stories(StoryIndex.build([elsewhere]).stories, NOW, StoryIndex.build([lead]).weights)
+    assert [c.url for c in story.coverage] == [uk.url, other.url]
+
+
 def _load_generated(tmp: Path) -> tuple[list[str], dict[str, str], StoryIndex]:
     from bot.articles import load_articles
 

@@ -49,6 +49,7 @@ def env(tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) 
     )
     store.close()
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    (tmp_path / "digests").mkdir(exist_ok=True)
     for name, value in {
         "SLACK_BOT_TOKEN": "xoxb-cli-test",
         "SLACK_API_URL": fake_slack.url,

@@ -193,6 +193,19 @@ def test_gone_channel_disables_the_digest_audits_and_tells_its_creator(
     assert record is not None and record.status == "failed" and record.detail == code
 
 
+def test_gone_channel_notice_shows_the_typed_name_as_text(fake_slack: FakeSlack, store: SQLiteStore) -> None:
+    fake_slack.add_channel("C300", "old", is_archived=True)
+    gone = spec("Team <!here> news", "C300", source="slack", created_by="UADMIN")
+    store.save_digest(gone, actor="UADMIN", now=NOW - timedelta(days=1))
+
+    assert make_service(fake_slack, store).post_occurrence(gone, OCC, now=NOW).status == "disabled"
+
+    [notice] = fake_slack.messages("UADMIN")
+    assert "<!here>" not in notice["text"]
+    assert "*Team &lt;!here&gt; news*" in notice["text"] and "<#C300>" in notice["text"]
+    assert 'name="Team &lt;!here&gt; news"' in notice["text"]
+
+
 @pytest.mark.parametrize("code", ["invalid_auth", "token_revoked", "account_inactive"])
 def test_auth_error_pauses_all_posting(fake_slack: FakeSlack, store: SQLiteStore, code: str) -> None:
     service = make_service(fake_slack, store)

@@ -43,7 +43,13 @@ def start(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,  # no .env there: only the environment counts
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
+        # Default parse cache inside the test's folder, not the user's ~/.cache.
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -65,7 +71,7 @@ def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigte
             "PORT": str(port),
             "NEWSBOT_ARTICLES": str(articles),
             "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
         },
     )
     base = f"http://127.0.0.1:{port}"
@@ -97,6 +103,7 @@ def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigte
     assert process.returncode == 0, output
     assert "stopped" in output, output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+    assert "will be unused" not in output  # Bolt's misleading warning about SLACK_BOT_TOKEN
 
 
 def test_run_refuses_to_start_naming_each_bad_setting(tmp_path: Path) -> None:
@@ -128,7 +135,7 @@ def test_a_revoked_token_pauses_posting_and_shows_on_healthz(tmp_path: Path, fak
             "PORT": str(port),
             "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
             "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
         }
     )
     stop = threading.Event()
@@ -172,7 +179,7 @@ def test_socket_mode_connects_with_the_app_token_and_a_refusal_stops_start_up_cl
             "PORT": str(port),
             "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
             "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
         }
     )
     assert settings.socket_mode
@@ -211,3 +218,8 @@ def test_importing_the_app_modules_starts_nothing(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

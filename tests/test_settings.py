@@ -45,6 +45,7 @@ def test_every_setting_read(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()
+    (tmp_path / "d").mkdir()
     settings = Settings.from_env(
         minimal(
             SLACK_APP_TOKEN=APP_TOKEN,
@@ -175,3 +176,8 @@ def test_env_example_documents_every_setting() -> None:
         "LOG_LEVEL",
     ):
         assert f"{name}=" in example, name
+
+
+def test_named_digests_folder_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"NEWSBOT_DIGESTS: not a folder"):
+        Settings.from_env(minimal(NEWSBOT_DIGESTS=str(tmp_path / "missing")))

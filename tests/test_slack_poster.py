@@ -185,6 +185,28 @@ def test_not_in_channel_that_cannot_be_joined_is_channel_gone(fake_slack: FakeSl
     assert fake_slack.messages("C5") == []
 
 
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (Fault.rate_limited(7), RateLimited(7)),
+        (Fault.server_error(), PostFailed("http_500", retryable=True)),
+        (Fault.error("token_revoked"), AuthFailed("token_revoked")),
+    ],
+)
+def test_a_failed_rejoin_that_may_work_later_is_not_channel_gone(
+    fake_slack: FakeSlack, fault: Fault, expected: object
+) -> None:
+    # A public channel the bot was removed from: a 429, 5xx or bad token on conversations.join says
+    # nothing about the channel, so the digest must not be disabled for it.
+    fake_slack.add_channel("C5", "general", is_member=False)
+    fake_slack.fail("conversations.join", fault)
+
+    result = make_poster(fake_slack).post("C5", payload(), post_key="k", check_history=False)
+
+    assert result == expected
+    assert fake_slack.messages("C5") == []
+
+
 @pytest.mark.parametrize("code", ["invalid_auth", "token_revoked", "account_inactive"])
 def test_auth_errors_pause_posting(
     fake_slack: FakeSlack, code: str, caplog: pytest.LogCaptureFixture

@@ -16,7 +16,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "preview",
         help="show the digest that would be posted now",
-        description="Compose a digest from the articles and show it; nothing is posted.",
+        description="Compose a digest from the articles and show it; nothing is posted. It holds the "
+        "stories of the digest's window_hours (default 24) before --now, as a digest's first post "
+        "would; once a digest has posted, it carries what is new since its last post "
+        "(see /news-admin preview).",
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--digest", metavar="NAME", help="a digest defined in the digests folder")

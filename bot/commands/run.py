@@ -98,7 +98,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     try:
         services.reload()
         if not services.poster.check_auth():
-            log.error("Slack does not accept the bot token (%s)", services.health.reason or "no answer")
+            log.error("Slack did not confirm the bot token (%s)", services.health.reason or "no answer")
         app = build_app(settings, services)
         if handle_signals:
             _install_signals(stop, reload_now)

@@ -58,7 +58,9 @@ class Digest:
 @dataclass(frozen=True, slots=True)
 class QueryAnswer:
     """The answer to `/news TEXT`. ``matched`` e.g. "Topic: Computer Vision"; ``kind`` says how
-    ("topic", "alias", "prefix", "word", "typo", "text", "none"); ``suggestions`` when nothing matched."""
+    ("topic", "alias", "prefix", "word", "typo", "text", "none"); ``suggestions`` when nothing matched,
+    and ``suggestion_kind`` what they are: "closest" (spelled like the text), "ambiguous" (the text
+    fits each of them) or "largest" (nothing close: the topics with the most stories)."""
 
     text: str
     kind: str
@@ -68,3 +70,4 @@ class QueryAnswer:
     total: int
     suggestions: tuple[str, ...]
     now: datetime
+    suggestion_kind: str = "closest"

@@ -36,7 +36,8 @@ def answer_query(
 
     ``kind`` is the matcher's kind ("topic", "alias", "word", "prefix", "typo") when the text names
     a topic, "text" when it was found in titles or excerpts instead, "none" when neither (then
-    ``suggestions`` holds the closest topics, else the largest). ``matched`` is "Topic: Computer
+    ``suggestions`` holds the candidates of an ambiguous text, else the closest topics, else the
+    largest, as ``suggestion_kind`` says). ``matched`` is "Topic: Computer
     Vision", "Topics: A, B" or 'Stories mentioning "…"'; ``total`` counts matching stories in the window.
     """
     start = ranking.window_start(now, None, window_hours)
@@ -63,8 +64,10 @@ def answer_query(
         typed = " ".join(text.split())[:_MATCHED_TEXT_CHARS]
         label = f"Stories mentioning “{typed}”"
         return _answer(text, "text", label, (), found[:max_items], len(found), (), now, index)
-    suggestions = match.suggestions or _largest_topics(index, matcher)
-    return _answer(text, "none", "", (), [], 0, suggestions, now, index)
+    if match.suggestions:
+        found_kind = "ambiguous" if match.ambiguous else "closest"
+        return _answer(text, "none", "", (), [], 0, match.suggestions, now, index, found_kind)
+    return _answer(text, "none", "", (), [], 0, _largest_topics(index, matcher), now, index, "largest")
 
 
 def _largest_topics(index: StoryIndex, matcher: TopicMatcher, count: int = 3) -> tuple[str, ...]:
@@ -84,6 +87,7 @@ def _answer(
     suggestions: tuple[str, ...],
     now: datetime,
     index: StoryIndex,
+    suggestion_kind: str = "closest",
 ) -> QueryAnswer:
     return QueryAnswer(
         text=text,
@@ -94,4 +98,5 @@ def _answer(
         total=total,
         suggestions=suggestions,
         now=now,
+        suggestion_kind=suggestion_kind,
     )

@@ -9,7 +9,7 @@ A story's lead is its best-ranked member (ranked with the index's weights); the 
 and the members' related items form its coverage candidates: deduplicated by URL, never the
 lead's outlet, never a member's own URL. ``to_stories`` turns the picked entries of one message
 into ``Story`` records, so that no article appears twice in the message and no story lists an
-outlet twice.
+outlet twice (by domain or by the name shown) or the lead's own.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ class StoryEntry:
 
 def _outlet(item: Article | Related) -> str:
     return ranking.outlet_key(item.domain, item.provider, item.url)
+
+
+def _shown_name(item: Article | Related) -> str:
+    """The outlet name a reader sees (the templates show the provider, else the domain), folded."""
+    return " ".join((item.provider or item.domain).split()).casefold()
 
 
 def _coverage(item: Article | Related) -> Coverage:
@@ -190,13 +195,20 @@ def to_stories(entries: Sequence[StoryEntry], now: datetime, weights: RankingWei
     stories = []
     for entry in entries:
         own = set(entry.member_urls)
+        # An outlet is known by its domain and by the name shown: "PR Newswire" on prnewswire.com
+        # and on prnewswire.co.uk is one outlet to a reader.
         outlets = {_outlet(entry.lead)}
+        names = {_shown_name(entry.lead)}
         coverage = []
         for item, outlet in zip(entry.candidates, entry.candidate_outlets, strict=True):
-            if outlet in outlets or item.url in placed or (item.url in shown and item.url not in own):
+            name = _shown_name(item)
+            if outlet in outlets or (name and name in names):
+                continue
+            if item.url in placed or (item.url in shown and item.url not in own):
                 continue
             coverage.append(_coverage(item))
             outlets.add(outlet)
+            names.add(name)
             placed.add(item.url)
         base = ranking.base_score(entry.lead.quality, entry.outlets, weights)
         score = ranking.decayed_score(base, entry.lead.published, now, weights)

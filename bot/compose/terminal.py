@@ -1,6 +1,7 @@
 """A readable terminal rendering of a chat.postMessage payload, for `newsbot preview` and `query`.
 
-Links become "title (url)", Slack dates their UTC fallback, bold titles ANSI bold on a terminal.
+Links become "title (url)" (in context lines just "title", as Slack shows them: a related line
+of five outlets stays readable), Slack dates their UTC fallback, bold titles ANSI bold on a terminal.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def render_text(payload: dict[str, Any], *, ansi: bool = False) -> str:
         elif kind == "context":
             for element in block.get("elements", []):
                 if "text" in element:
-                    lines += [f"  {line}" for line in _text(element, ansi).splitlines()]
+                    lines += [f"  {line}" for line in _text(element, ansi, urls=False).splitlines()]
         elif kind == "divider":
             lines += ["", RULE]
         elif kind == "actions":
@@ -45,17 +46,25 @@ def render_text(payload: dict[str, Any], *, ansi: bool = False) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def mrkdwn_to_text(text: str, *, ansi: bool = False) -> str:
+def mrkdwn_to_text(text: str, *, ansi: bool = False, urls: bool = True) -> str:
+    """Plain text of a piece of mrkdwn; ``urls=False`` shows a labelled link as its label only."""
+
+    def plain_link(m: re.Match[str]) -> str:
+        label, url = m.group(2), m.group(1)
+        if not label:
+            return url
+        return f"{label} ({url})" if urls else label
+
     text = _DATE.sub(lambda m: utc_label(datetime.fromtimestamp(int(m.group(1)), tz=UTC)), text)
     text = _BOLD_LINK.sub(lambda m: f"{_bold(m.group(2), ansi)} ({m.group(1)})", text)
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    text = _LINK.sub(plain_link, text)
     text = _BOLD.sub(lambda m: _bold(m.group(1), ansi), text)
     return unescape(text)
 
 
-def _text(obj: dict[str, Any], ansi: bool) -> str:
+def _text(obj: dict[str, Any], ansi: bool, *, urls: bool = True) -> str:
     text = str(obj.get("text", ""))
-    return mrkdwn_to_text(text, ansi=ansi) if obj.get("type") == "mrkdwn" else text
+    return mrkdwn_to_text(text, ansi=ansi, urls=urls) if obj.get("type") == "mrkdwn" else text
 
 
 def _bold(text: str, ansi: bool) -> str:

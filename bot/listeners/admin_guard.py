@@ -25,6 +25,7 @@ from bot.errors import QueryError
 
 OPEN_VERBS = frozenset({"list", "preview", "help"})
 DEFAULT_TTL_SECONDS = 300.0
+USERS_INFO_TIMEOUT = 2
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,10 @@ class AdminGuard:
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
         try:
-            user = client.users_info(user=user_id).get("user") or {}
+            # A short timeout of its own: this runs before the command is acknowledged, and Slack
+            # gives up on an acknowledgement after 3 s.
+            quick = WebClient(token=client.token, base_url=client.base_url, timeout=USERS_INFO_TIMEOUT)
+            user = quick.users_info(user=user_id).get("user") or {}
         except (SlackApiError, SlackClientError) as err:
             # Not cached: the next attempt asks again. Refusing is the safe answer meanwhile.
             log.warning("users.info failed for %s: %s; treating as not an admin", user_id, err)

@@ -9,12 +9,14 @@ the clock: a 429 releases the claim with ``retry_at`` and the caller moves on to
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.compose.mrkdwn import escape
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
 from bot.slack.health import PostingHealth
@@ -33,6 +35,7 @@ EMPTY_REASON = "empty: nothing the channel has not seen yet"
 AUTH_RETRY = timedelta(minutes=5)
 REFUSED_RETRY = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=30)
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 
 
 class Poster(Protocol):
@@ -215,8 +218,14 @@ def channel_gone_notice(spec: DigestSpec, code: str) -> str:
         "not_in_channel": "I am not a member of the channel any more",
         "channel_not_found": "I cannot see the channel (deleted, or private and I was removed)",
     }.get(code, f"Slack answered `{code}`")
+    # The name is whatever an admin typed: escaped, and quoted when the command needs it.
+    name = escape(spec.name)
+    arg = f'"{name}"' if any(c.isspace() for c in spec.name) else name
+    where = (
+        f"<#{spec.channel}>" if _CHANNEL_ID.match(spec.channel) else f"#{escape(spec.channel.lstrip('#'))}"
+    )
     return (
-        f"I stopped posting the *{spec.name}* digest to <#{spec.channel}>: {why}. "
+        f"I stopped posting the *{name}* digest to {where}: {why}. "
         f"Invite me back with `/invite @newsbot` (or unarchive the channel), then run "
-        f"`/news-admin subscribe <#{spec.channel}> name={spec.name}` to turn it on again."
+        f"`/news-admin subscribe {where} name={arg}` to turn it on again."
     )

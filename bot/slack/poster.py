@@ -110,8 +110,13 @@ class SlackPoster:
                     continue
                 if err.code == "not_in_channel" and not joined:
                     joined = True  # a public channel the bot was removed from: join it again, once
-                    if self._join(channel):
+                    failure = self._join(channel)
+                    if failure is None:
                         continue
+                    if isinstance(failure, _Transient):  # the join may work next time: no disabling
+                        return PostFailed(failure.code, retryable=True)
+                    if failure.code == "ratelimited" or failure.code in AUTH_ERRORS:
+                        return self._classify(channel, failure)
                 return self._classify(channel, err)
 
     def notify(self, user: str, text: str) -> bool:
@@ -156,14 +161,15 @@ class SlackPoster:
         self._channel_ids[channel] = channel_id
         return Posted(str(response["ts"]), channel_id, existing=False, without_images=without_images)
 
-    def _join(self, channel: str) -> bool:
+    def _join(self, channel: str) -> _Refused | _Transient | None:
+        """None once joined; else why not (a private channel answers method_not_supported_…)."""
         try:
             self._call(self.client.conversations_join, channel=self._resolve(channel))
         except (_Refused, _Transient) as err:
             log.info("cannot join %s: %s", channel, err.code)
-            return False
+            return err
         log.info("joined %s again", channel)
-        return True
+        return None
 
     def _find_post(self, channel: str, post_key: str) -> str | None:
         channel_id = self._resolve(channel)
