@@ -126,8 +126,9 @@ class TopicMatcher:
         self._topics = tuple(names)
         self._by_key: dict[str, str] = {}
         for name in names:
-            if normalize(name):
-                self._by_key.setdefault(normalize(name), name)
+            name_key = normalize(name)
+            if name_key:
+                self._by_key.setdefault(name_key, name)
         self._aliases: dict[str, str] = {}
         for alias, target in (aliases or {}).items():
             alias_key, topic = normalize(alias), self._by_key.get(normalize(target))

@@ -84,7 +84,6 @@ class ArticleLibrary:
         signatures = scan_roots(self.roots, warnings)
         if self._entries is None:
             self._entries = read_cache(self.cache_path) if self.cache_path else {}
-            self._last = None
         old = self._entries
         entries: Entries = {}
         stale: list[str] = []

@@ -33,8 +33,6 @@ _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-
-
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 # YAML 1.2 core schema plain scalars (plus 0b and _ separators, as yaml-rs reads them); no timestamps.

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from bot.compose import ranking
 from bot.compose.model import Digest
 from bot.compose.stories import StoryEntry, StoryIndex, to_stories
 from bot.digests.spec import DigestSpec
+from bot.models import Article
+
+
+def _lead_filter(spec: DigestSpec) -> Callable[[Article], bool]:
+    """The spec's quality and type filters, judged on a story's lead (topics are the index's lists)."""
+    types = {t.casefold() for t in spec.types}
+
+    def passes(lead: Article) -> bool:
+        return ranking.passes_quality(lead.quality, spec.min_quality) and (
+            not types or lead.type.casefold() in types
+        )
+
+    return passes
 
 
 def _eligible(
@@ -16,28 +29,19 @@ def _eligible(
 ) -> Iterator[StoryEntry]:
     """Stories passing the spec's filters, in the index's order (see ``bot.compose.ranking``)."""
     start = ranking.window_start(now, since, spec.window_hours)
-    types = {t.casefold() for t in spec.types}
+    passes = _lead_filter(spec)
     for pos in index.ranked(spec.topics):
         entry = index.stories[pos]
-        lead = entry.lead
-        if (
-            ranking.in_window(lead.published, start, now)
-            and ranking.passes_quality(lead.quality, spec.min_quality)
-            and (not types or lead.type.casefold() in types)
-        ):
+        if ranking.in_window(entry.lead.published, start, now) and passes(entry.lead):
             yield entry
 
 
 def newest_story(index: StoryIndex, spec: DigestSpec, now: datetime) -> datetime | None:
     """When the newest story passing the spec's topic, type and quality filters was published, by
     ``now`` if any was, else at any time: what an empty preview can point to."""
-    types = {t.casefold() for t in spec.types}
-    times = [
-        entry.lead.published
-        for entry in (index.stories[pos] for pos in index.ranked(spec.topics))
-        if ranking.passes_quality(entry.lead.quality, spec.min_quality)
-        and (not types or entry.lead.type.casefold() in types)
-    ]
+    passes = _lead_filter(spec)
+    leads = (index.stories[pos].lead for pos in index.ranked(spec.topics))
+    times = [lead.published for lead in leads if passes(lead)]
     return max((t for t in times if t <= now), default=None) or max(times, default=None)
 
 
@@ -64,9 +68,8 @@ def compose_digest(
     if spec.weights != index.weights:
         # Another digest's weights: same filter, re-sorted (the lead of each story stays the index's).
         def key(entry: StoryEntry) -> ranking.RankKey:
-            base = ranking.base_score(entry.lead.quality, entry.outlets, spec.weights)
-            order = ranking.order_key(base, entry.lead.published, spec.weights)
-            return ranking.rank_key(order, entry.lead.published, entry.lead.url)
+            lead = entry.lead
+            return ranking.story_rank_key(lead.quality, entry.outlets, lead.published, lead.url, spec.weights)
 
         stories.sort(key=key)
     limit = spec.max_items if max_items is None else max_items

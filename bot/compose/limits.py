@@ -23,6 +23,7 @@ from bot.compose.mrkdwn import (
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000  # each of a section's fields
 MAX_HEADER_TEXT = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BUTTON_TEXT = 75
@@ -124,7 +125,7 @@ def _fit_block(block: dict[str, Any]) -> dict[str, Any] | None:
         if "text" in block:
             _fit_text(block["text"], MAX_SECTION_TEXT)
         for field in block.get("fields", []):
-            _fit_text(field, 2000)
+            _fit_text(field, MAX_FIELD_TEXT)
         if "accessory" in block and not _fit_image(block["accessory"]):
             del block["accessory"]
     elif kind == "context":
@@ -168,7 +169,7 @@ def _unlink_long(text: str) -> str:
 
 
 def _story_count(blocks: list[dict[str, Any]]) -> int:
-    return len({_story_rank(b) for b in blocks} - {None})
+    return len(_story_ranks(blocks))
 
 
 def _story_rank(block: dict[str, Any]) -> int | None:
@@ -176,11 +177,15 @@ def _story_rank(block: dict[str, Any]) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _story_ranks(blocks: list[dict[str, Any]]) -> set[int]:
+    return {rank for block in blocks if (rank := _story_rank(block)) is not None}
+
+
 def _drop_last_story(blocks: list[dict[str, Any]]) -> bool:
-    ranks = {_story_rank(b) for b in blocks} - {None}
+    ranks = _story_ranks(blocks)
     if not ranks:
         return False
-    last = max(r for r in ranks if r is not None)
+    last = max(ranks)
     blocks[:] = [b for b in blocks if _story_rank(b) != last]
     return True
 
@@ -253,7 +258,7 @@ def _check_block(where: str, block: Any, seen_ids: set[str]) -> list[str]:
         if "text" in block:
             findings += _check_text(f"{where}.text", block["text"], MAX_SECTION_TEXT)
         for j, field in enumerate(block.get("fields", [])):
-            findings += _check_text(f"{where}.fields[{j}]", field, 2000)
+            findings += _check_text(f"{where}.fields[{j}]", field, MAX_FIELD_TEXT)
         if "accessory" in block:
             findings += _check_element(f"{where}.accessory", block["accessory"])
     elif kind == "context":

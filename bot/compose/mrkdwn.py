@@ -49,10 +49,15 @@ def clip(text: str, limit: int) -> str:
         return text
     if limit <= 0:
         return ""
-    cut = text[: max(limit - 1, 0)]
-    while cut and slack_len(cut) > limit - 1:
+    return _head(text, limit - 1).rstrip() + ELLIPSIS
+
+
+def _head(text: str, budget: int) -> str:
+    """The longest start of ``text`` within ``budget`` Slack characters (an emoji counts 2)."""
+    cut = text[:budget]
+    while cut and slack_len(cut) > budget:
         cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
+    return cut
 
 
 def clean_url(url: str | None) -> str | None:
@@ -124,11 +129,7 @@ def trim_mrkdwn(text: str, limit: int) -> str:
     """Trim formatted mrkdwn to ``limit`` Slack characters without cutting a link, date or entity."""
     if slack_len(text) <= limit:
         return text
-    budget = max(limit - 1, 0)
-    cut = text[:budget]
-    while cut and slack_len(cut) > budget:
-        cut = cut[:-1]
-    cut = _drop_partial_sequence(cut)
+    cut = _drop_partial_sequence(_head(text, max(limit - 1, 0)))
     return cut.rstrip() + ELLIPSIS
 
 

@@ -73,6 +73,14 @@ def rank_key(order: float, published: datetime, url: str) -> RankKey:
     return (-order, -published.timestamp(), url)
 
 
+def story_rank_key(
+    quality: float | None, outlets: int, published: datetime, url: str, weights: RankingWeights
+) -> RankKey:
+    """Sort key of a story led by an article with this quality, published, url, under ``weights``."""
+    order = order_key(base_score(quality, outlets, weights), published, weights)
+    return rank_key(order, published, url)
+
+
 def decayed_score(base: float, published: datetime, now: datetime, weights: RankingWeights) -> float:
     """The score at ``now``."""
     age_hours = (now - published).total_seconds() / 3600.0

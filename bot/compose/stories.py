@@ -64,10 +64,7 @@ def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
     others = len(outlets) - 1  # every outlet but the lead's, whichever member leads
 
     def key(article: Article) -> ranking.RankKey:
-        base = ranking.base_score(article.quality, others, weights)
-        return ranking.rank_key(
-            ranking.order_key(base, article.published, weights), article.published, article.url
-        )
+        return ranking.story_rank_key(article.quality, others, article.published, article.url, weights)
 
     ranked: list[Article] = []
     for article in sorted(members, key=key):
@@ -109,7 +106,6 @@ class StoryIndex:
     by_topic: dict[str, tuple[int, ...]] = field(repr=False)
     topic_times: dict[str, tuple[float, ...]] = field(repr=False)
     by_word: dict[str, tuple[int, ...]] = field(repr=False)
-    by_url: dict[str, int] = field(repr=False)
 
     @classmethod
     def build(cls, articles: Iterable[Article], *, weights: RankingWeights | None = None) -> StoryIndex:
@@ -120,18 +116,14 @@ class StoryIndex:
         names: dict[str, str] = {}
         topic_lists: defaultdict[str, list[int]] = defaultdict(list)
         word_lists: defaultdict[str, list[int]] = defaultdict(list)
-        by_url: dict[str, int] = {}
         for pos, entry in enumerate(entries):
-            members = (entry.lead, *entry.merged)
-            for article in members:
-                by_url.setdefault(article.url, pos)
+            words: set[str] = set()
+            for article in (entry.lead, *entry.merged):
                 for topic in article.topics:
                     names.setdefault(topic.casefold(), topic)
+                words |= search_words(f"{article.title} {article.excerpt}")
             for topic in entry.topics:
                 topic_lists[topic].append(pos)
-            words: set[str] = set()
-            for article in members:
-                words |= search_words(f"{article.title} {article.excerpt}")
             for word in words:
                 word_lists[word].append(pos)
         times = {
@@ -145,7 +137,6 @@ class StoryIndex:
             by_topic={topic: tuple(positions) for topic, positions in topic_lists.items()},
             topic_times=times,
             by_word={word: tuple(positions) for word, positions in word_lists.items()},
-            by_url=by_url,
         )
 
     def __len__(self) -> int:

@@ -10,14 +10,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.compose.mrkdwn import unescape, utc_label
+from bot.compose.mrkdwn import LINK, unescape, utc_label
 
 BOLD, RESET = "\033[1m", "\033[0m"
 RULE = "─" * 60
 
 _DATE = re.compile(r"<!date\^(\d+)\^[^|<>]*\|[^<>]*>")
 _BOLD_LINK = re.compile(r"\*<(https?://[^\s<>|]+)\|([^<>]*)>\*")
-_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n<>]+?)\*(?![\w*])")
 
 
@@ -57,7 +56,7 @@ def mrkdwn_to_text(text: str, *, ansi: bool = False, urls: bool = True) -> str:
 
     text = _DATE.sub(lambda m: utc_label(datetime.fromtimestamp(int(m.group(1)), tz=UTC)), text)
     text = _BOLD_LINK.sub(lambda m: f"{_bold(m.group(2), ansi)} ({m.group(1)})", text)
-    text = _LINK.sub(plain_link, text)
+    text = LINK.sub(plain_link, text)
     text = _BOLD.sub(lambda m: _bold(m.group(1), ansi), text)
     return unescape(text)
 

@@ -220,17 +220,21 @@ class Scheduler:
         if self._stop.is_set():
             stop_event.set()
         self._stop = stop_event
+
+        def tick_now() -> None:
+            self._guarded(lambda: self.tick(clock()))
+
         jobs = schedule.Scheduler()
-        jobs.every(tick_seconds).seconds.do(self._guarded, lambda: self.tick(clock()))
+        jobs.every(tick_seconds).seconds.do(tick_now)
         if reload is not None:
             jobs.every(reload_seconds).seconds.do(self._guarded, reload)
-        self._guarded(lambda: self.tick(clock()))
+        tick_now()
         while not stop_event.is_set():
             jobs.run_pending()
             retry = self._earliest_retry
             if retry is not None and clock() >= retry and not stop_event.is_set():
                 # A Retry-After of 1 s should not wait for the next 15 s tick.
-                self._guarded(lambda: self.tick(clock()))
+                tick_now()
             idle = jobs.idle_seconds
             stop_event.wait(timeout=1.0 if idle is None else min(1.0, max(idle, 0.05)))
         # Wait for a tick another thread may be running (its posts in flight finish and are recorded).

@@ -28,6 +28,7 @@ from bot.store.connection import Connections
 from bot.store.migrate import migrate
 
 FILE_ACTOR = "digests/*.yaml"
+_DIGEST_BY_NAME = "SELECT spec, enabled FROM digests WHERE team_id = ? AND name = ?"
 
 
 class SQLiteStore:
@@ -66,9 +67,7 @@ class SQLiteStore:
         return old
 
     def get_digest(self, team_id: str, name: str) -> DigestSpec | None:
-        rows = self._db.read(
-            "SELECT spec, enabled FROM digests WHERE team_id = ? AND name = ?", (team_id, name)
-        )
+        rows = self._db.read(_DIGEST_BY_NAME, (team_id, name))
         return _spec(rows[0]) if rows else None
 
     def list_digests(self, team_id: str | None = None) -> list[DigestSpec]:
@@ -289,9 +288,7 @@ def _spec(row: sqlite3.Row) -> DigestSpec:
 
 
 def _digest(conn: sqlite3.Connection, team_id: str, name: str) -> DigestSpec | None:
-    row = conn.execute(
-        "SELECT spec, enabled FROM digests WHERE team_id = ? AND name = ?", (team_id, name)
-    ).fetchone()
+    row = conn.execute(_DIGEST_BY_NAME, (team_id, name)).fetchone()
     return _spec(row) if row else None
 
 
