@@ -1,7 +1,8 @@
 """HTTP mode: waitress (a production WSGI server) in front of Bolt's WSGI adapter, plus /healthz.
 
 Routes: POST /slack/events → Bolt (commands, button clicks; Bolt checks the signature and answers
-401 to a bad, missing or stale one); GET /healthz → JSON health, 503 while posting is paused.
+401 to a bad, missing or stale one; a body it cannot parse gets 400, not a 500 and a traceback);
+GET /healthz → JSON health, 503 while posting is paused.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def make_wsgi_app(bolt_app: App, health: HealthReport) -> WSGIApplication:
         if path == EVENTS_PATH:
             if method != "POST":
                 return _reply(start_response, "405 Method Not Allowed", {"error": "POST only"})
-            return slack(environ, start_response)
+            try:
+                return slack(environ, start_response)
+            except ValueError:  # bad JSON or UTF-8: Bolt parses the body before it checks the signature
+                log.info("refused a malformed request to %s", EVENTS_PATH)
+                return _reply(start_response, "400 Bad Request", {"error": "malformed request"})
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             body = dict(health())
             return _reply(start_response, "200 OK" if body.get("ok") else "503 Service Unavailable", body)
@@ -76,6 +81,7 @@ class HttpServer:
         )
         self._stop = threading.Event()
         self._stopped = threading.Event()
+        self._serving = False
 
     @property
     def port(self) -> int:
@@ -87,6 +93,7 @@ class HttpServer:
 
     def serve(self) -> None:
         log.info("serving Slack requests on port %d (%s, %s)", self.port, EVENTS_PATH, HEALTH_PATH)
+        self._serving = True
         try:
             while not self._stop.is_set():
                 wasyncore.loop(timeout=0.2, map=self._map, count=1)
@@ -100,10 +107,14 @@ class HttpServer:
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve, name="newsbot-http", daemon=True)
+        self._serving = True  # before the thread runs, so that an early stop() waits for it
         thread.start()
         return thread
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
+        if not self._serving:  # never served: only the listening socket to close
+            self._server.close()
+            return
         self._server.pull_trigger()  # wakes the event loop now instead of at its next timeout
         self._stopped.wait(timeout)

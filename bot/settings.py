@@ -7,6 +7,7 @@ Values in the environment win over the .env file, as with any dotenv tool.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -18,6 +19,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from bot.errors import ConfigError
 
@@ -147,9 +149,28 @@ class Settings:
 def _merged(environ: Mapping[str, str], dotenv_path: Path | str | None) -> dict[str, str]:
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
-        merged.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        merged.update(_read_dotenv(Path(dotenv_path)))
     merged.update(environ)
     return merged
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """The NAME=value pairs of a .env file; ConfigError naming the file and each line it cannot use."""
+    form = "a .env file holds NAME=value lines, as in .env.example"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; {form}") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror or err}); {form}") from None
+    bad = [
+        f"{path} line {b.original.line}: not NAME=value: {b.original.string.strip()[:60]!r}"
+        for b in parse_stream(io.StringIO(text))
+        if b.error
+    ]
+    if bad:
+        raise ConfigError("invalid settings file:\n  " + "\n  ".join([*bad, form]))
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def _api_url(raw: str) -> str:

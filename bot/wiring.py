@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.compose.limits import payload_urls
 from bot.compose.render import Templates, render_digest, render_query
@@ -37,10 +37,14 @@ from bot.store.base import Store
 from bot.store.sqlite import SQLiteStore
 from bot.topics import TopicMatcher
 
+if TYPE_CHECKING:
+    from bot.articles import LoadResult, Skipped
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
+SKIPPED_LOGGED = 20  # skipped files named in the log per reload; `newsbot check` lists them all
 
 
 def utc_now() -> datetime:
@@ -188,6 +192,24 @@ class Services:
         self.store.close()
 
 
+def report_load(result: LoadResult, roots: Sequence[Path], reported: set[Skipped]) -> None:
+    """Log files skipped since the last report (each once, not on every reload), and an empty load."""
+    new = [s for s in result.skipped if s not in reported]
+    reported.clear()
+    reported.update(result.skipped)
+    for skipped in new[:SKIPPED_LOGGED]:
+        log.warning("article file skipped: %s: %s", skipped.path, skipped.reason)
+    if len(new) > SKIPPED_LOGGED:
+        log.warning(
+            "… and %d more skipped article files (`newsbot check` lists them)", len(new) - SKIPPED_LOGGED
+        )
+    if not result.articles:
+        where = ", ".join(str(root) for root in roots)
+        log.warning(
+            "no usable articles in %s (%d files): /news and digests have nothing to show", where, result.files
+        )
+
+
 def article_roots(settings: Settings) -> tuple[Path, ...]:
     if settings.articles:
         return settings.articles
@@ -215,7 +237,14 @@ def build_services(
     health = PostingHealth()
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     poster = SlackPoster(client, health)
-    catalog = Catalog(lambda: library.reload().articles, clock)
+    reported: set[Skipped] = set()
+
+    def load() -> Sequence[Article]:
+        result = library.reload()
+        report_load(result, roots, reported)
+        return result.articles
+
+    catalog = Catalog(load, clock)
     composer = Composer(catalog, templates or Templates.load(settings.digests_dir / "templates"))
     posting = PostingService(store, poster, composer.digest, owner=owner)
 

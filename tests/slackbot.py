@@ -104,7 +104,7 @@ def action_body(
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM_ID, "domain": "fake"},
-        "user": {"id": user, "team_id": TEAM_ID},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
         "api_app_id": "A0NEWSBOT",
         "channel": {"id": channel, "name": channel.lower()},
         "container": {"type": "message", "is_ephemeral": True},

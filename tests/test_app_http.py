@@ -121,7 +121,15 @@ def test_share_button_posts_the_same_answer_in_channel_and_removes_the_ephemeral
     assert shared["replace_original"] is False
     story_blocks = [b for b in ephemeral["blocks"] if b["type"] != "actions"]
     assert [b for b in shared["blocks"] if b.get("block_id") != "shared-by"] == story_blocks
-    assert f"<@{MEMBER}>" in texts(shared)
+    assert (
+        check_payload({k: v for k, v in shared.items() if k not in ("response_type", "replace_original")})
+        == []
+    )
+    # Says who shared it in plain text: a mention would notify the person sharing.
+    assert shared["blocks"][-1]["elements"] == [
+        {"type": "plain_text", "text": f"Shared by @{MEMBER.lower()} with /news", "emoji": False}
+    ]
+    assert "<@" not in texts(shared)
     assert not [b for b in shared["blocks"] if b["type"] == "actions"]
     assert removed["delete_original"] is True
     assert "blocks" not in removed

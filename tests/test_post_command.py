@@ -132,3 +132,25 @@ def test_now_parsing() -> None:
     assert parse_now("2026-03-29T08:00:00+02:00") == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
     assert parse_now("2026-03-29T08:00:00Z") == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
     assert parse_now("2026-03-29T08:00") == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("target", ["", "  "])
+def test_an_empty_target_says_what_to_give(
+    env: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    assert main(["post", target, "--now", NOW.isoformat()]) == 2
+    assert "name a digest or a channel to post to, e.g. `newsbot post morning-ai`" in capsys.readouterr().err
+
+
+def test_an_unreachable_slack_fails_at_once_saying_so(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeSlack() as gone:
+        url = gone.url  # a port nobody listens on any more
+    monkeypatch.setenv("SLACK_API_URL", url)
+
+    assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 1
+
+    out = capsys.readouterr().out
+    assert "retrying" not in out  # only a short 429 is waited out
+    assert out.strip().endswith("ai-daily -> C100: deferred (Slack unreachable: Connection refused)")

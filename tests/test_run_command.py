@@ -9,13 +9,17 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 
 from bot.commands.run import serve
+from bot.digests.spec import DigestSpec
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.store.sqlite import SQLiteStore
 from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
     BOT_TOKEN,
@@ -112,6 +116,44 @@ def test_run_refuses_to_start_naming_each_bad_setting(tmp_path: Path) -> None:
     assert process.returncode == 2
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORT"):
         assert name in output
+
+
+def test_a_port_in_use_stops_start_up_with_a_message_before_anything_is_posted(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    now = datetime.now(UTC)
+    write_articles(tmp_path / "articles", now - timedelta(minutes=5))
+    # A digest created yesterday that was due an hour ago: the first tick would catch it up.
+    due = now - timedelta(hours=1)
+    store = SQLiteStore(tmp_path / "bot.db")
+    store.save_digest(
+        DigestSpec(name="due", channel="C100", topics=("AI",), time=dt_time(due.hour, due.minute)),
+        actor="UADMIN",
+        now=now - timedelta(days=1),
+    )
+    store.close()
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start(
+            tmp_path,
+            {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": fake_slack.url,
+                "PORT": str(port),
+                "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
+                "NEWSBOT_DB": str(tmp_path / "bot.db"),
+                "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
+            },
+        )
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2, output
+    assert f"newsbot run: PORT: cannot listen on port {port}" in output
+    assert "set PORT to a free port" in output
+    assert "Traceback" not in output
+    assert fake_slack.calls_to("chat.postMessage") == []
 
 
 def _health(base: str) -> dict[str, object] | None:

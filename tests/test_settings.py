@@ -145,6 +145,36 @@ def test_dotenv_file_read_and_environment_wins(tmp_path: Path) -> None:
     assert settings.slack_bot_token == BOT_TOKEN
 
 
+def test_dotenv_lines_that_are_not_settings_are_each_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nthis line is junk\n=novalue\nPORT=4000\n", encoding="utf-8"
+    )
+    message = config_error({}, dotenv_path=dotenv)
+    assert f"{dotenv} line 2: not NAME=value: 'this line is junk'" in message
+    assert f"{dotenv} line 3: not NAME=value: '=novalue'" in message
+    assert "a .env file holds NAME=value lines, as in .env.example" in message
+    assert BOT_TOKEN not in message
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"\xff\xfePORT=1\n")
+    assert config_error(minimal(), dotenv_path=dotenv) == (
+        f"{dotenv}: not UTF-8 text; a .env file holds NAME=value lines, as in .env.example"
+    )
+
+
+def test_a_dotenv_file_with_a_bom_export_and_quotes_is_read(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"\ufeffexport SLACK_BOT_TOKEN=\"{BOT_TOKEN}\"\nSLACK_SIGNING_SECRET='{SIGNING}'  # note\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env({}, dotenv_path=dotenv)
+    assert (settings.slack_bot_token, settings.slack_signing_secret) == (BOT_TOKEN, SIGNING)
+
+
 def test_missing_dotenv_file_is_not_an_error(tmp_path: Path) -> None:
     assert Settings.from_env(minimal(), dotenv_path=tmp_path / "absent.env").port == 3000
 

@@ -252,6 +252,7 @@ def test_connection_refused_is_a_retryable_failure() -> None:
     result = poster.post("C1", payload(), post_key="k", check_history=False)
 
     assert isinstance(result, PostFailed) and result.retryable
+    assert result.code == "Slack unreachable: Connection refused"  # what `newsbot post` shows
 
 
 def test_channel_named_not_by_id_is_resolved_for_the_history_check(fake_slack: FakeSlack) -> None:

@@ -96,6 +96,9 @@ _ACTION_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType(
         "help": frozenset(),
     }
 )
+MAX_NAME_CHARS = 80  # a digest name shows in headers, lists and logs
+_WORD = re.compile(r"[\w.-]{1,60}")  # a token that may be a digest name typed without name=
+MAX_ECHO_CHARS = 60  # an error quotes at most this much of what was typed
 # topics=all clears a digest's topic filter (every topic).
 EVERY_TOPIC = frozenset({"all", "any", "*"})
 _TAKES_CHANNEL = frozenset({"subscribe", "unsubscribe", "preview", "post"})
@@ -219,7 +222,9 @@ def _action(word: str) -> AdminAction:
             return action  # type: ignore[return-value]
     close = difflib.get_close_matches(word, list(USAGES), n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]}?" if close else ""
-    raise QueryError(f"Unknown command {word!r}.{hint} Commands: {', '.join(USAGES)}. See /news-admin help.")
+    raise QueryError(
+        f"Unknown command {_shown(word)}.{hint} Commands: {', '.join(USAGES)}. See /news-admin help."
+    )
 
 
 def _channel(token: str, action: AdminAction, usage: str) -> ChannelRef:
@@ -227,12 +232,17 @@ def _channel(token: str, action: AdminAction, usage: str) -> ChannelRef:
     if key in _ACTION_OPTIONS[action]:
         raise QueryError(f"Option {key} needs a value: {OPTION_FORMS[key]} (no spaces around '='). {usage}")
     if action not in _TAKES_CHANNEL:
-        raise QueryError(f"{action} takes no arguments (got {token!r}). {usage}")
+        raise QueryError(f"{action} takes no arguments (got {_shown(token)}). {usage}")
     try:
         return parse_channel(token)
     except QueryError:
+        digest = (
+            f", a digest as name={token}"
+            if "name" in _ACTION_OPTIONS[action] and _WORD.fullmatch(token)
+            else ""
+        )
         raise QueryError(
-            f"Unexpected {token!r}: write a channel as #channel (or <#C0123>) "
+            f"Unexpected {_shown(token)}: write a channel as #channel (or <#C0123>){digest} "
             f"and an option as key=value. {usage}"
         ) from None
 
@@ -247,7 +257,7 @@ def _option(token: str, action: AdminAction, usage: str) -> tuple[str, str]:
             raise QueryError(f"Option {key} does not apply to {action}. {usage}")
         close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
         hint = f" Did you mean {OPTION_FORMS[close[0]]}?" if close else ""
-        raise QueryError(f"Unknown option {raw_key!r}.{hint} {usage}")
+        raise QueryError(f"Unknown option {_shown(raw_key)}.{hint} {usage}")
     # Only free-text values may hold &, < or >; the others stay as sent, so errors echo them inert.
     value = (_unescape(value) if key in _FREE_TEXT else value).strip()
     if not value:
@@ -256,13 +266,16 @@ def _option(token: str, action: AdminAction, usage: str) -> tuple[str, str]:
 
 
 def _command(action: AdminAction, channel: ChannelRef | None, raw: dict[str, str]) -> AdminCommand:
+    name = raw.get("name")
+    if name is not None and len(name) > MAX_NAME_CHARS:
+        raise QueryError(f"name: at most {MAX_NAME_CHARS} characters (got {len(name)}), e.g. name=morning-ai")
     topics = raw.get("topics")
     max_items, min_quality = raw.get("max_items"), raw.get("min_quality")
     return AdminCommand(
         action=action,
         channel=channel,
         options=MappingProxyType(dict(raw)),
-        name=raw.get("name"),
+        name=name,
         topics=None if topics is None else _topic_names(topics),
         time=parse_time(raw["time"]) if "time" in raw else None,
         timezone=parse_timezone(raw["timezone"]) if "timezone" in raw else None,
@@ -283,6 +296,11 @@ def _topic_names(value: str) -> tuple[str, ...]:
     if not names:
         raise QueryError("topics: name at least one topic, e.g. topics=robotics,nlp (or topics=all)")
     return names
+
+
+def _shown(text: str) -> str:
+    """What the person typed, quoted for an error message and cut to a readable length."""
+    return repr(text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 1] + "…")
 
 
 def _sentence(message: str) -> str:

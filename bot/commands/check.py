@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.articles import LoadResult, default_cache_path, load_articles, sample_dir
+from bot.errors import QueryError
 
 # Below this many files a load is quick enough that a progress line would only flicker.
 PROGRESS_MIN_FILES = 3000
@@ -22,7 +23,8 @@ def register(subparsers: Any) -> None:
         "check",
         help="load the article folders and report usable, skipped and duplicate files",
         description="Load the article folders and report what is usable. Exit 0 when the folders "
-        "were read (even with skipped files), 2 when one cannot be read.",
+        "were read (even with skipped files, or none usable: a warning says so), 2 when one cannot "
+        "be read.",
     )
     parser.add_argument(
         "--articles",
@@ -36,9 +38,28 @@ def register(subparsers: Any) -> None:
 
 def article_roots(option: str | None, environ: Mapping[str, str]) -> list[Path]:
     """--articles, else NEWSBOT_ARTICLES, else the bundled sample folder."""
+    if option is not None and not option.replace(os.pathsep, "").strip():
+        raise QueryError(
+            "--articles is empty: give a folder, e.g. --articles ./articles "
+            f"(several separated by {os.pathsep!r})"
+        )
     value = option or environ.get("NEWSBOT_ARTICLES") or ""
     roots = [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
     return roots or [sample_dir()]
+
+
+def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
+    """Why nothing is usable, and what would be: for a load that produced no article at all."""
+    where = ", ".join(str(root) for root in roots)
+    if not result.files:
+        return (
+            f"no article files in {where}: expected Markdown files (*.md) with YAML front matter, "
+            "such as those in bot/sample_articles/"
+        )
+    return (
+        f"no usable article in {where}: every one of the {result.files} files was skipped "
+        f"(`newsbot check --articles {where}` lists each file and why)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary(result, roots), ensure_ascii=False))
     else:
         _print_text(result, roots)
+    if not result.articles:
+        # The folders were read, so this is a finding to report, not a failure of `check` itself
+        # (preview and query, which need articles, exit 2 here).
+        print(f"newsbot check: warning: {no_articles_message(result, roots)}", file=sys.stderr)
     return 0
 
 

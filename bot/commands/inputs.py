@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import QueryError
+
 SKIPPED_SHOWN = 20
+FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
 def add_clock_arg(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +45,16 @@ def parse_now(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2023-06-01T08:00Z)") from err
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return in_range(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), text)
+
+
+def in_range(moment: datetime, text: str) -> datetime:
+    """``moment`` when its year is one the clock maths can handle (a window before it, days after)."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: give a time from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return moment
 
 
 def clock(args: argparse.Namespace) -> datetime:
@@ -65,14 +77,18 @@ def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.enviro
 
 
 def load(roots: list[Path]) -> Any:
-    """The articles of the folders (a LoadResult); each skipped file is reported on stderr."""
+    """The articles of the folders (a LoadResult); each skipped file is reported on stderr.
+    QueryError when not one article is usable (nothing to compose from)."""
     from bot.articles import load_articles
+    from bot.commands.check import no_articles_message
 
     result = load_articles(roots)
     for skipped in result.skipped[:SKIPPED_SHOWN]:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if len(result.skipped) > SKIPPED_SHOWN:
         print(f"… and {len(result.skipped) - SKIPPED_SHOWN} more skipped files", file=sys.stderr)
+    if not result.articles:
+        raise QueryError(no_articles_message(result, roots))
     return result
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.inputs import in_range
 from bot.digests.spec import DigestSpec
 from bot.errors import QueryError
 
@@ -50,8 +51,10 @@ def parse_now(raw: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {raw!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {raw!r} (e.g. 2026-03-29T08:00:00+02:00, or 2026-03-29T06:00Z)"
+        ) from None
+    return in_range(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC), raw)
 
 
 def channel_ref(target: str) -> tuple[str | None, str | None]:
@@ -69,6 +72,10 @@ def select_digests(
     specs: Sequence[DigestSpec], target: str, resolve: Callable[[str], str | None]
 ) -> list[DigestSpec]:
     """The digest named ``target``, else every digest of the channel ``target``; QueryError when none."""
+    if not target.strip():
+        raise QueryError(
+            "name a digest or a channel to post to, e.g. `newsbot post morning-ai` or `#ai-news`"
+        )
     by_name = [s for s in specs if s.name == target]
     if by_name:
         return by_name
@@ -104,11 +111,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _post_one(posting: PostingService, spec: DigestSpec, now: datetime) -> str:
+    from bot.services.posting import RATE_LIMITED
+
     occurrence = now
     for _ in range(MAX_TRIES):
         outcome = posting.post_occurrence(spec, occurrence, now=now, manual=True)
         wait = outcome.retry_at - now if outcome.retry_at is not None else None
-        if outcome.status != "deferred" or wait is None or wait > MAX_WAIT:
+        # Only a short 429 is waited out; an unreachable Slack has had its retries by now.
+        limited = outcome.detail.startswith(RATE_LIMITED)
+        if outcome.status != "deferred" or not limited or wait is None or wait > MAX_WAIT:
             break
         print(f"{spec.name}: {outcome.detail}; retrying in {wait.total_seconds():.0f}s")
         time.sleep(max(0.0, wait.total_seconds()))

@@ -43,10 +43,21 @@ def run(args: argparse.Namespace) -> int:
     from bot.compose.digest import compose_digest, newest_story
     from bot.compose.render import Templates, render_digest
     from bot.compose.stories import StoryIndex
+    from bot.digests.values import MAX_ITEMS
     from bot.topics import TopicMatcher
 
-    if args.max_items is not None and args.max_items < 1:
-        raise QueryError("--max-items must be at least 1")
+    low, high = MAX_ITEMS
+    if args.max_items is not None and not low <= args.max_items <= high:
+        raise QueryError(f"--max-items must be a whole number from {low} to {high} (got {args.max_items})")
+    if args.digest is not None and not args.digest.strip():
+        raise QueryError(
+            "--digest needs a digest name, e.g. --digest morning-ai (the names are in digests/*.yaml)"
+        )
+    if args.topics is not None and not [t for t in args.topics.split(",") if t.strip()]:
+        raise QueryError(
+            '--topics needs at least one topic, e.g. --topics "Computer Vision,AI in Robotics" '
+            "(leave it out for every topic)"
+        )
     now = inputs.clock(args)
     loaded = inputs.load(inputs.article_roots(args))
     index = StoryIndex.build(loaded.articles)

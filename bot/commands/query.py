@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bot.commands import inputs
+from bot.errors import QueryError
 
 
 def register(subparsers: Any) -> None:
@@ -27,10 +28,13 @@ def run(args: argparse.Namespace) -> int:
     from bot.compose.stories import StoryIndex
     from bot.topics import TopicMatcher
 
+    text = " ".join(" ".join(args.text).split())
+    if not text:
+        raise QueryError('give a topic or words to look up, e.g. newsbot query "computer vision"')
     now = inputs.clock(args)
     loaded = inputs.load(inputs.article_roots(args))
     index = StoryIndex.build(loaded.articles)
     matcher = TopicMatcher.with_default_aliases(index.topic_names)
-    answer = answer_query(index, matcher, " ".join(args.text), now)
+    answer = answer_query(index, matcher, text, now)
     inputs.print_payload(render_query(answer, Templates.load(None)), as_json=args.json)
     return 0

@@ -55,7 +55,13 @@ class _Http:
     def __init__(self, app: App, services: Services, port: int) -> None:
         from bot.server import HttpServer, make_wsgi_app
 
-        self._server = HttpServer(make_wsgi_app(app, services.health_report), port=port)
+        try:
+            self._server = HttpServer(make_wsgi_app(app, services.health_report), port=port)
+        except OSError as err:  # the port is taken, or needs privileges
+            raise ConfigError(
+                f"PORT: cannot listen on port {port} ({err.strerror or err}); stop the program using it "
+                "or set PORT to a free port"
+            ) from err
 
     def start(self) -> None:
         self._server.start_in_thread()
@@ -102,6 +108,11 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
         app = build_app(settings, services)
         if handle_signals:
             _install_signals(stop, reload_now)
+        # The front end first: a port that is taken stops start-up before anything is posted.
+        if settings.slack_app_token:
+            front = _SocketMode(app, settings.slack_app_token)
+        else:
+            front = _Http(app, services, settings.port)
         scheduler = threading.Thread(
             target=services.scheduler.run_forever,
             args=(stop,),
@@ -113,10 +124,6 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
             name="newsbot-scheduler",
         )
         scheduler.start()
-        if settings.slack_app_token:
-            front = _SocketMode(app, settings.slack_app_token)
-        else:
-            front = _Http(app, services, settings.port)
         front.start()
         mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
         log.info("newsbot is running (%s); owner %s", mode, services.owner)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # A single-workspace install keeps every record under the default workspace key, so digests from
 # files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
 WORKSPACE = ""
-MAX_PREVIEWS = 4  # a response_url takes five messages; one stays free for an error
+MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Slack's placeholders for conversations that have no channel name.
 _NAMELESS = frozenset({"directmessage", "privategroup", "mpdm"})
@@ -32,6 +32,7 @@ _NAMELESS = frozenset({"directmessage", "privategroup", "mpdm"})
 # argument; both harmless). Whatever else the person typed and an error echoes back (<!channel>,
 # <@U0123>, <https://…|…>) must show as text.
 _CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|[^<>]*)?>")
+_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ def inert(text: str) -> str:
         parts += [_angles(text[start : link.start()]), link.group()]
         start = link.end()
     return "".join([*parts, _angles(text[start:])])
+
+
+def with_mentions(text: str) -> str:
+    """``text`` escaped, except mentions of Slack user IDs (who created a digest), which stay links."""
+    return _ESCAPED_MENTION.sub(r"<@\1>", escape(text))
 
 
 def _angles(text: str) -> str:
@@ -85,7 +91,7 @@ def subscribed_text(result: SubscribeResult) -> str:
         head = f"Subscribed: {describe(spec)}."
     elif result.changes:
         changed = "; ".join(
-            f"{escape(k)}: {_short(v[0])} → {_short(v[1])}" for k, v in result.changes.items()
+            f"{escape(k)}: {_changed(k, v[0])} → {_changed(k, v[1])}" for k, v in result.changes.items()
         )
         head = f"Updated *{escape(spec.name)}* ({changed}).\nNow: {describe(spec)}."
     else:
@@ -101,13 +107,26 @@ def posted_text(result: PostNowResult) -> str:
     messages = {
         "posted": f"Posted {name} to {where}.",
         "already": f"{name} was already posted to {where} just now.",
-        "empty": f"Nothing new for {name}: {where} has seen every matching story.",
+        "empty": f"Nothing new to post for {name}: no matching story that {where} has not seen yet.",
         "busy": f"{name} is being posted right now by another worker.",
         "deferred": f"Slack asked me to wait; {name} will be retried shortly.",
         "disabled": f"{name} is disabled: {escape(outcome.detail)}.",
         "paused": f"Posting is paused ({escape(outcome.detail)}); check the bot's token.",
     }
     return messages.get(outcome.status, f"{name}: {escape(outcome.status)} {escape(outcome.detail)}")
+
+
+def _changed(key: str, value: Any) -> str:
+    """An old or new value in an "Updated" line, written as the person would type it."""
+    if key == "days" and isinstance(value, list | tuple):
+        return f"`{days_label(frozenset(int(d) for d in value))}`"
+    if key == "topics" and not value:
+        return "`all topics`"
+    if key == "channel" and isinstance(value, str):
+        return channel_label(value)
+    if isinstance(value, float):
+        return f"`{value:g}`"
+    return _short(value)
 
 
 def _short(value: Any) -> str:
@@ -149,7 +168,7 @@ def _run(
                 ephemeral("No digests yet. Create one with `/news-admin subscribe` (see `/news-admin help`).")
             ]
         lines = [
-            f"• {describe(item.spec)} · _{escape(item.source)}_"
+            f"• {describe(item.spec)} · _{with_mentions(item.source)}_"
             + ("" if item.spec.enabled else " · *disabled*")
             for item in listings
         ]
@@ -166,10 +185,19 @@ def _run(
         ]
     if cmd.action == "preview":
         previews = admin.preview(WORKSPACE, channel_id, channel_name, cmd, now)
-        return [
+        shown = [
             {**dict(p.payload), "response_type": "ephemeral", "replace_original": False}
             for p in previews[:MAX_PREVIEWS]
         ]
+        rest = [p.spec.name for p in previews[MAX_PREVIEWS:]]
+        if rest:
+            names = ", ".join(f"*{escape(name)}*" for name in rest)
+            shown.append(
+                ephemeral(
+                    f"…and {len(rest)} more: {names}. Preview one with `/news-admin preview name=NAME`."
+                )
+            )
+        return shown
     if cmd.action == "post":
         results = admin.post(WORKSPACE, channel_id, channel_name, cmd, now)
         return [ephemeral("\n".join(posted_text(r) for r in results))]

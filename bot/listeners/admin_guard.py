@@ -1,8 +1,9 @@
 """The one place that decides who may change digests: a Bolt listener middleware on `/news-admin`.
 
 Open to everyone: ``list``, ``preview``, ``help`` (the bare command is help), as the grammar reads
-the text. Everything else (subscribe, unsubscribe, post, and any action added later, which stays
-closed until someone opens it here) needs a workspace admin or owner (users.info) or a user
+the text, and words that are no command at all (they get "Unknown command", and nothing runs).
+Everything else (subscribe, unsubscribe, post, and any action added later, which stays closed
+until someone opens it here) needs a workspace admin or owner (users.info) or a user
 in NEWSBOT_ADMINS. Others get a polite ephemeral refusal in the acknowledgement itself, and the
 listener never runs, so nothing changes.
 """
@@ -20,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.admin.grammar import parse_admin_command
+from bot.admin.grammar import USAGES, parse_admin_command
 from bot.errors import QueryError
 
 OPEN_VERBS = frozenset({"list", "preview", "help"})
@@ -95,13 +96,16 @@ class AdminGuard:
         self, client: WebClient, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         """Bolt listener middleware (arguments are injected by name)."""
-        if command_verb(str(body.get("text") or "")) in OPEN_VERBS:
+        verb = command_verb(str(body.get("text") or ""))
+        if verb in OPEN_VERBS or verb not in USAGES:
+            # An unknown word is no command: the listener answers "Unknown command … Did you mean …?"
+            # (to a non-admin too, whose "lsit" deserves that rather than a refusal); nothing runs.
             return next()
         user_id = str(body.get("user_id") or "")
         team_id = str(body.get("team_id") or "")
         if user_id and self.is_admin(client, team_id, user_id):
             return next()
-        log.info("refused /news-admin %r for %s", command_verb(str(body.get("text") or "")), user_id)
+        log.info("refused /news-admin %r for %s", verb, user_id)
         return BoltResponse(
             status=200,
             body=json.dumps(refusal_message()),

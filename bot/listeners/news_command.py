@@ -7,6 +7,7 @@ response_url (ephemeral), so composing never counts against Slack's 3-second lim
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 TOPICS_SHOWN = 12
+# Slack sends an emoji typed in the text as its code, e.g. ":robot_face:" or ":+1::skin-tone-2:".
+_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,19 @@ def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": "\n".join(lines)}
 
 
+def query_text(raw: str) -> str:
+    """What to look up: Slack's entities decoded, emoji codes (``:robot_face:``) dropped unless
+    they are all there is, whitespace collapsed, and cut to what a Share button can carry."""
+    text = unescape(raw)
+    words = _EMOJI_CODE.sub(" ", text).split() or text.split()
+    return " ".join(words)[:MAX_QUERY_CHARS]
+
+
 def register(app: App, services: Services) -> None:
     def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         # Slack sends &, < and > in command text as entities.
-        text = " ".join(unescape(str(command.get("text") or "")).split())[:MAX_QUERY_CHARS]
+        text = query_text(str(command.get("text") or ""))
         if text.lower() in HELP_WORDS:
             respond(help_message(services.catalog.current().top_topics))
             return

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +27,10 @@ if TYPE_CHECKING:
 
 SHARE_ACTION_ID = "newsbot_share"
 MAX_QUERY_CHARS = 300  # keeps the button value far below Slack's 2000 characters
+MAX_NOTE_CHARS = 150
+GONE = "Those stories are no longer available, so there is nothing to share. Run /news again."
+# What a Slack username may hold; anything else (markup, line breaks) is dropped from the note.
+_NOT_NAME = re.compile(r"[^\w.\- ]")
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +62,67 @@ def with_share_button(payload: dict[str, Any], value: str) -> dict[str, Any]:
     return enforce({**payload, "blocks": blocks})
 
 
-def shared_by(payload: dict[str, Any], user_id: str) -> dict[str, Any]:
-    """The in-channel answer: says who shared it (a mention of a Slack user ID, never article text)."""
+def shared_by(payload: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """The in-channel answer: says who shared it, in plain text (a mention would notify the person
+    sharing; a name from the request is never read as markup there)."""
+    name = _NOT_NAME.sub("", str(user.get("username") or user.get("name") or "")).strip()
+    words = f"Shared by @{name} with /news" if name else "Shared with /news"
     note = {
         "type": "context",
         "block_id": "shared-by",
-        "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user_id}> with `/news`"}],
+        "elements": [{"type": "plain_text", "text": words[:MAX_NOTE_CHARS], "emoji": False}],
     }
     return enforce({**payload, "blocks": [*payload.get("blocks", []), note]})
 
 
+class Clicks:
+    """The share clicks in progress or done, so that a double click posts once. Bounded: each answer
+    has its own button value, and a shared answer's button is deleted, so old entries are dead."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
+
+    def forget(self, key: tuple[str, str]) -> None:
+        """After a failed share: clicking again may post."""
+        with self._lock:
+            self._seen.pop(key, None)
+
+
 def register(app: App, services: Services) -> None:
+    clicks = Clicks()
+
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         action = (body.get("actions") or [{}])[0]
-        user_id = str((body.get("user") or {}).get("id") or "")
         try:
             text, moment = parse_share_value(str(action.get("value") or ""))
         except QueryError as err:
             respond({"response_type": "ephemeral", "replace_original": False, "text": str(err)})
             return
-        payload = shared_by(services.answer_query(text, moment).payload, user_id)
+        click = (str((body.get("user") or {}).get("id") or ""), str(action.get("value")))
+        if not clicks.first(click):
+            return  # a second click on the same button: already being shared
+        answer = services.answer_query(text, moment)
+        if not answer.has_stories:  # the articles changed since: never share a "nothing found"
+            clicks.forget(click)
+            respond({"response_type": "ephemeral", "replace_original": False, "text": GONE})
+            return
+        payload = shared_by(answer.payload, body.get("user") or {})
         posted = respond({**payload, "response_type": "in_channel", "replace_original": False})
         if posted.status_code != 200:
             log.warning("sharing a /news answer failed: HTTP %s", posted.status_code)
+            clicks.forget(click)
             respond(
                 {
                     "response_type": "ephemeral",

@@ -198,6 +198,11 @@ class AdminService:
 
     # --- helpers -------------------------------------------------------------------------------
     def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
+        if here and (ref.id or "").startswith("D"):  # a direct message: Slack IDs of DMs start with D
+            raise QueryError(
+                "Digests post to channels, not to direct messages: name the channel, e.g. "
+                "`/news-admin subscribe #ai-news topics=robotics`."
+            )
         info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
         if info is None:
             where = "this channel" if here else str(ref)

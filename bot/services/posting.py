@@ -31,7 +31,8 @@ Composer = Callable[
 ]
 
 ACTOR = "newsbot"
-EMPTY_REASON = "empty: nothing the channel has not seen yet"
+EMPTY_REASON = "no matching story the channel has not seen yet"
+RATE_LIMITED = "rate limited"  # how a deferral by a 429 starts its detail
 AUTH_RETRY = timedelta(minutes=5)
 REFUSED_RETRY = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=30)
@@ -182,7 +183,7 @@ class PostingService:
             case RateLimited(retry_after=seconds):
                 retry_at = now + timedelta(seconds=seconds)
                 self.store.release(claim, retry_at=retry_at, error="ratelimited", now=now)
-                return outcome("deferred", retry_at=retry_at, detail=f"rate limited for {seconds}s")
+                return outcome("deferred", retry_at=retry_at, detail=f"{RATE_LIMITED} for {seconds}s")
             case ChannelGone(code=code):
                 self.store.release(claim, retry_at=now + REFUSED_RETRY, error=code, now=now)
                 self._disable(spec, code, now)

@@ -39,6 +39,13 @@ EVENT_TYPE = "newsbot_digest"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 
 
+def unreachable(err: BaseException) -> str:
+    """A connection failure as a person reads it: "Slack unreachable: Connection refused"."""
+    reason = getattr(err, "reason", None) or err  # urllib's URLError wraps the socket error
+    detail = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+    return f"Slack unreachable: {detail}"[:120]
+
+
 class _Transient(Exception):
     """A failure after which the request may or may not have taken effect."""
 
@@ -225,7 +232,7 @@ class SlackPoster:
                 raise _Refused("ratelimited", _retry_after(err)) from err
             raise _Refused(code) from err
         except (OSError, http.client.HTTPException) as err:  # timeouts, refused or dropped connections
-            raise _Transient(type(err).__name__) from err
+            raise _Transient(unreachable(err)) from err
 
     def _classify(self, channel: str, err: _Refused) -> PostResult:
         if err.code == "ratelimited":
