@@ -68,15 +68,7 @@ def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigte
     port = free_port()
     process = start(
         tmp_path,
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake_slack.url,
-            "PORT": str(port),
-            "NEWSBOT_ARTICLES": str(articles),
-            "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
-        },
+        _environ(tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -138,15 +130,7 @@ def test_a_port_in_use_stops_start_up_with_a_message_before_anything_is_posted(
         port = taken.getsockname()[1]
         process = start(
             tmp_path,
-            {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": fake_slack.url,
-                "PORT": str(port),
-                "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
-                "NEWSBOT_DB": str(tmp_path / "bot.db"),
-                "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
-            },
+            _environ(tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET),
         )
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 2, output
@@ -169,17 +153,7 @@ def test_a_revoked_token_pauses_posting_and_shows_on_healthz(tmp_path: Path, fak
     fake_slack.fail("auth.test", Fault.error("token_revoked"))
     write_articles(tmp_path / "articles")
     port = free_port()
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake_slack.url,
-            "PORT": str(port),
-            "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
-            "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
-        }
-    )
+    settings = Settings.from_env(_environ(tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET))
     stop = threading.Event()
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(serve(settings, stop=stop, handle_signals=False)))
@@ -213,17 +187,7 @@ def test_socket_mode_connects_with_the_app_token_and_a_refusal_stops_start_up_cl
     fake_slack.fail("apps.connections.open", Fault.error("invalid_auth"))
     write_articles(tmp_path / "articles")
     port = free_port()
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_API_URL": fake_slack.url,
-            "PORT": str(port),
-            "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
-            "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(_folder(tmp_path / "digests")),
-        }
-    )
+    settings = Settings.from_env(_environ(tmp_path, fake_slack, port, SLACK_APP_TOKEN=APP_TOKEN))
     assert settings.socket_mode
     before = {t.ident for t in threading.enumerate()}
     with pytest.raises(ConfigError) as caught:
@@ -262,6 +226,15 @@ def test_importing_the_app_modules_starts_nothing(tmp_path: Path) -> None:
     assert result.stdout.strip() == "ok"
 
 
-def _folder(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _environ(tmp_path: Path, fake_slack: FakeSlack, port: int, **extra: str) -> dict[str, str]:
+    """The settings every start-up test shares: articles in tmp_path/articles, a DB and a digests folder."""
+    (tmp_path / "digests").mkdir(exist_ok=True)
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake_slack.url,
+        "PORT": str(port),
+        "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
+        "NEWSBOT_DB": str(tmp_path / "bot.db"),
+        "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+        **extra,
+    }
