@@ -210,9 +210,12 @@ def test_departed_user(fake_slack: FakeSlack, post_error: str) -> None:
 
     with pytest.raises(SlackApiError, match=post_error):
         web.chat_postMessage(channel=dm, text="digest")
-    for call in (lambda: web.users_info(user="ULEAVER1"), lambda: web.conversations_open(users="ULEAVER1")):
-        with pytest.raises(SlackApiError, match="user_not_found"):
-            call()
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        web.users_info(user="ULEAVER1")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        web.conversations_open(users="ULEAVER1")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        web.views_publish(user_id="ULEAVER1", view=a_home())
     assert fake_slack.dm_messages("ULEAVER1") == []
 
 
