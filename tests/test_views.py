@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.compose.limits import MAX_VIEW_BLOCKS, check_view
+from bot.compose.render import Templates, render_query
 from bot.errors import QueryError
 from bot.views import ids
 from bot.views.data import AdminHomeData, DigestForm, DigestRow, HomeData, PersonalDigestView
@@ -25,11 +26,13 @@ from bot.views.elements import from_value, option_value
 from bot.views.home import MAX_HOME_TOPICS, home_view
 from bot.views.modals import (
     ModalMetadata,
+    answer_modal,
     channel_digest_modal,
     external_options,
     personal_digest_modal,
 )
 from bot.views.submission import errors_response, parse_submission
+from tests.compose_fixtures import answer, story
 
 GOLDEN = Path(__file__).parent / "golden" / "views"
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
@@ -333,3 +336,17 @@ def test_action_patterns_match_row_forms_only() -> None:
     pattern = ids.action_pattern(ids.HOME_DIGEST_EDIT)
     assert pattern.match("home.digest.edit") and pattern.match("home.digest.edit#12")
     assert not pattern.match("home.digest.editor") and not pattern.match("home.digest.delete#1")
+
+
+def test_a_topic_answer_as_a_modal() -> None:
+    templates = Templates.load(None)
+    stories = (story(1), story(2, title="Ethics & <robots>"))
+    payload = render_query(answer(stories, matched="Topic: AI in Robotics", total=2), templates)
+    share = {"type": "button", "text": {"type": "plain_text", "text": "Share"}, "action_id": "share"}
+    shared = {**payload, "blocks": [*payload["blocks"], {"type": "actions", "elements": [share]}]}
+    modal = answer_modal("AI in Robotics and a very long topic name", shared)
+
+    assert check_view(modal) == []
+    assert modal["title"]["text"] == "AI in Robotics and a ve…"
+    assert [b for b in modal["blocks"] if b["type"] == "actions"] == []
+    assert len(modal["blocks"]) == len([b for b in shared["blocks"] if b["type"] != "actions"]) > 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.compose import blocks as bk
-from bot.compose.limits import MAX_PRIVATE_METADATA, MAX_SELECT_OPTIONS
+from bot.compose.limits import MAX_PRIVATE_METADATA, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, MAX_VIEW_TITLE
 from bot.compose.mrkdwn import clip, escape, one_line
 from bot.digests.values import MAX_ITEMS
 from bot.errors import QueryError
@@ -129,6 +129,20 @@ def personal_digest_modal(
     ]
     title = "Edit your digest" if editing else "Your daily digest"
     return _modal(title, ids.PERSONAL_DIGEST_CALLBACK, ModalMetadata("personal", None, editing), blocks)
+
+
+def answer_modal(topic: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A rendered `/news TOPIC` answer (``render_query``'s chat.postMessage payload) as a modal,
+    for the Home tab's topic buttons. Read-only: no submit; buttons of the message are left out
+    (they act on a channel, and a modal has none)."""
+    blocks = [b for b in payload.get("blocks", []) if b.get("type") != "actions"]
+    return {
+        "type": "modal",
+        "callback_id": ids.ANSWER_CALLBACK,
+        "title": bk.plain(clip(one_line(topic), MAX_VIEW_TITLE) or "News"),
+        "close": bk.plain("Close"),
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
 
 
 def external_options(
