@@ -68,33 +68,10 @@ class Views:
         return {"ok": True, "view": self._answer(record)}
 
     def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        user, problem = self._trigger_user(params)
-        if problem:
-            return problem
-        view, problem = _view(params, modal=True)
-        if problem:
-            return problem
-        record = self._record(user, view, None)
-        self.stacks[user] = [record]
-        self.opened.append(record)
-        return {"ok": True, "view": self._answer(record)}
+        return self._open(params, push=False)
 
     def views_push(self, params: dict[str, Any]) -> dict[str, Any]:
-        user, problem = self._trigger_user(params)
-        if problem:
-            return problem
-        view, problem = _view(params, modal=True)
-        if problem:
-            return problem
-        stack = self.stacks.get(user) or []
-        if not stack:
-            return {"ok": False, "error": "not_found"}
-        if len(stack) >= MAX_MODAL_STACK:
-            return {"ok": False, "error": "push_limit_reached"}
-        record = self._record(user, view, None)
-        stack.append(record)
-        self.opened.append(record)
-        return {"ok": True, "view": self._answer(record)}
+        return self._open(params, push=True)
 
     def views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         view, problem = _view(params)
@@ -119,6 +96,24 @@ class Views:
         return {"ok": False, "error": "not_found"}
 
     # --- helpers ------------------------------------------------------------------------------
+    def _open(self, params: dict[str, Any], *, push: bool) -> dict[str, Any]:
+        """views.open starts a new modal stack; views.push adds to the user's open one."""
+        view, problem = _view(params, modal=True)
+        if problem:
+            return problem
+        user, problem = self._trigger_user(params)
+        if problem:
+            return problem
+        stack = self.stacks.get(user) or []
+        if push and not stack:
+            return {"ok": False, "error": "not_found"}
+        if push and len(stack) >= MAX_MODAL_STACK:
+            return {"ok": False, "error": "push_limit_reached"}
+        record = self._record(user, view, None)
+        self.stacks[user] = [*stack, record] if push else [record]
+        self.opened.append(record)
+        return {"ok": True, "view": self._answer(record)}
+
     def _trigger_user(self, params: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         trigger = str(params.get("trigger_id") or "")
         if not trigger:
