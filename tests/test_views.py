@@ -350,3 +350,40 @@ def test_a_topic_answer_as_a_modal() -> None:
     assert modal["title"]["text"] == "AI in Robotics and a ve…"
     assert [b for b in modal["blocks"] if b["type"] == "actions"] == []
     assert len(modal["blocks"]) == len([b for b in shared["blocks"] if b["type"] != "actions"]) > 0
+
+
+def test_a_chosen_topic_absent_from_todays_articles_stays_chosen() -> None:
+    modal = channel_digest_modal(DigestForm(topics=("Quantum",)), topics=TOPICS, timezones=ZONES)
+    got = parse_submission(slack_state(modal))
+
+    assert check_view(modal) == []
+    assert got.topics == ("Quantum",)
+
+
+def element_of(view: dict[str, Any], key: str) -> dict[str, Any]:
+    element: dict[str, Any] = next(
+        b["element"] for b in view["blocks"] if b.get("block_id") == ids.block_id(key)
+    )
+    return element
+
+
+@pytest.mark.parametrize(("count", "kind"), [(100, "multi_static_select"), (101, "multi_external_select")])
+def test_topic_menu_turns_external_above_100_topics(count: int, kind: str) -> None:
+    topics = tuple((f"T{i}", i) for i in range(count))
+    modal = channel_digest_modal(DigestForm(topics=("T5",)), topics=topics, timezones=ZONES)
+
+    assert element_of(modal, "topics")["type"] == kind
+    assert element_of(modal, "topics")["initial_options"][0]["value"] == "T5"
+    assert check_view(modal) == []
+
+
+def test_timezone_menu_defaults_to_the_given_zone() -> None:
+    static = channel_digest_modal(DigestForm(timezone="Europe/Berlin"), topics=TOPICS, timezones=ZONES)
+    external = channel_digest_modal(
+        DigestForm(timezone="Asia/Tokyo"), topics=TOPICS, timezones=tuple(f"Z/{i}" for i in range(200))
+    )
+
+    assert element_of(static, "timezone")["type"] == "static_select"
+    assert element_of(static, "timezone")["initial_option"]["value"] == "Europe/Berlin"
+    assert element_of(external, "timezone")["type"] == "external_select"
+    assert element_of(external, "timezone")["initial_option"]["value"] == "Asia/Tokyo"

@@ -213,14 +213,15 @@ def _list_input(key: str, label: str, values: tuple[str, ...], example: str) -> 
 
 
 def _topic_menu(chosen: tuple[str, ...], topics: Sequence[TopicCount]) -> Element:
+    """Static while the topics (with chosen ones absent from today's articles, count 0) fit one menu."""
     counts = dict(topics)
+    menu_topics = [*topics, *((name, 0) for name in chosen if name not in counts)]
     initial = [counted_option(name, counts.get(name, 0)) for name in chosen]
     menu: Element = {"action_id": ids.TOPICS_ACTION, "placeholder": placeholder("Type or pick topics")}
-    if len(topics) > MAX_SELECT_OPTIONS:
+    if len(menu_topics) > MAX_SELECT_OPTIONS:
         menu.update(type="multi_external_select", min_query_length=0)
     else:
-        menu.update(type="multi_static_select", options=[counted_option(n, c) for n, c in topics])
-        initial = [o for o in initial if o in menu["options"]]
+        menu.update(type="multi_static_select", options=[counted_option(n, c) for n, c in menu_topics])
     if initial:
         menu["initial_options"] = initial
     return menu
