@@ -27,9 +27,10 @@ class StoreError(NewsbotError):
     """The store cannot complete an operation (database unreadable, migration failed, ...)."""
 
 
-class SlackPostError(NewsbotError):
-    """Posting to Slack failed in a way retries will not fix. ``code`` is Slack's error string."""
+class ChannelLookupError(QueryError):
+    """Slack could not look a channel up or join it. ``code``: Slack's error string ("no_answer"
+    when Slack did not answer), for the caller that words the reply."""
 
-    def __init__(self, code: str, message: str | None = None) -> None:
-        super().__init__(message or f"Slack answered {code}")
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
         self.code = code

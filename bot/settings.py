@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from bot.articles.paths import sample_dir
 from bot.errors import ConfigError
 
 DEFAULT_DOTENV = Path(".env")
@@ -53,6 +54,11 @@ class Settings:
     grace_hours: float = 3.0
     reload_minutes: float = 5.0
     log_level: str = "INFO"
+
+    @property
+    def article_roots(self) -> tuple[Path, ...]:
+        """The folders to load: ``articles``, else the bundled sample."""
+        return self.articles or (sample_dir(),)
 
     @property
     def socket_mode(self) -> bool:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.admin.grammar import USAGES, AdminCommand, resolve_subscribe
+from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
-from bot.digests.values import ChannelRef
-from bot.errors import NewsbotError, QueryError
+from bot.errors import ChannelLookupError, QueryError
+from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
+from bot.slack.channels import ChannelInfo
 from bot.store.base import Store
 from bot.store.codec import spec_diff
 from bot.topics import TopicMatcher
@@ -34,15 +35,6 @@ Previewer = Callable[[DigestSpec, datetime], Mapping[str, Any]]
 PostNow = Callable[[DigestSpec, datetime], "PostOutcome"]
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelInfo:
-    id: str
-    name: str
-    is_private: bool
-    is_member: bool
-    is_archived: bool
-
-
 class ChannelDirectory(Protocol):
     """The Slack channel look-ups the admin service needs (bot.slack implements it over WebClient)."""
 
@@ -53,7 +45,7 @@ class ChannelDirectory(Protocol):
         """The channel called ``name`` (no '#'), or None."""
 
     def join(self, channel_id: str) -> None:
-        """Join a public channel; raises a NewsbotError when Slack refuses."""
+        """Join a public channel; raises ChannelLookupError when Slack refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +82,7 @@ def source_label(spec: DigestSpec) -> str:
     return f"slack, by <@{spec.created_by}>" if spec.created_by else "slack"
 
 
-class AdminService:
+class SubscriptionService:
     def __init__(
         self,
         store: Store,
@@ -124,7 +116,7 @@ class AdminService:
         if cmd.channel is not None:
             channel = self._lookup(cmd.channel)
         elif existing is not None:
-            channel = self._lookup(_ref(existing.channel))
+            channel = self._lookup(stored_ref(existing.channel))
         else:
             channel = self._lookup(ChannelRef(command_channel_id, command_channel_name), here=True)
         name = cmd.name or channel.name
@@ -198,7 +190,7 @@ class AdminService:
 
     # --- helpers -------------------------------------------------------------------------------
     def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
-        if here and (ref.id or "").startswith("D"):  # a direct message: Slack IDs of DMs start with D
+        if here and is_dm_id(ref.id or ""):
             raise QueryError(
                 "Digests post to channels, not to direct messages: name the channel, e.g. "
                 "`/news-admin subscribe #ai-news topics=robotics`."
@@ -225,10 +217,10 @@ class AdminService:
             )
         try:
             self._channels.join(channel.id)
-        except NewsbotError as err:
+        except ChannelLookupError as err:
             raise QueryError(
-                f"I could not join <#{channel.id}> ({err}). Invite me with `/invite @newsbot`, "
-                "then subscribe again. Nothing was saved."
+                f"I could not join <#{channel.id}> (Slack answered {err.code}). "
+                "Invite me with `/invite @newsbot`, then subscribe again. Nothing was saved."
             ) from err
         return True
 
@@ -240,7 +232,7 @@ class AdminService:
                 raise QueryError(f"There is no digest named {cmd.name!r}; `/news-admin list` shows them all.")
             if cmd.channel is not None and not self._channel_keys(cmd.channel) & _keys_of(spec.channel):
                 raise QueryError(
-                    f"The digest {spec.name!r} posts to {_ref(spec.channel)}, not {cmd.channel}."
+                    f"The digest {spec.name!r} posts to {stored_ref(spec.channel)}, not {cmd.channel}."
                 )
             return [spec]
         ref = cmd.channel or here
@@ -261,13 +253,6 @@ class AdminService:
         if info is not None:
             keys |= {info.id, info.name}
         return frozenset(keys)
-
-
-def _ref(channel: str) -> ChannelRef:
-    """A DigestSpec.channel value (an ID or a name) as a reference."""
-    bare = channel.removeprefix("#")
-    is_id = bare[:1] in ("C", "G") and bare.isupper() and bare.isalnum()
-    return ChannelRef(bare, None) if is_id else ChannelRef(None, bare)
 
 
 def _keys_of(channel: str) -> frozenset[str]:
