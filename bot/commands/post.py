@@ -19,6 +19,7 @@ from bot import channel_refs
 from bot.commands.inputs import parse_now
 from bot.digests.spec import DigestSpec
 from bot.errors import QueryError
+from bot.settings import DEFAULT_DOTENV, Settings
 
 if TYPE_CHECKING:  # the Slack stack loads only when the command runs
     from bot.services.posting import PostingService
@@ -70,7 +71,6 @@ def select_digests(
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `newsbot --help` and the other commands need not load the Slack stack.
-    from bot.settings import DEFAULT_DOTENV, Settings
     from bot.wiring import build_services, utc_now
 
     settings = Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV, require_signing_secret=False)

@@ -15,24 +15,22 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
 from bot.errors import ChannelLookupError, QueryError
 from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
+from bot.services.posting import PostOutcome
 from bot.slack.channels import ChannelInfo
 from bot.store.base import Store
 from bot.store.codec import spec_diff
 from bot.topics import TopicMatcher
 
-if TYPE_CHECKING:
-    from bot.services.posting import PostOutcome
-
 # (digest, now) -> the chat.postMessage payload the digest would post now (shown ephemerally).
 Previewer = Callable[[DigestSpec, datetime], Mapping[str, Any]]
 # (digest, now) -> what posting what the channel has not seen yet did (PostingService, manual=True).
-PostNow = Callable[[DigestSpec, datetime], "PostOutcome"]
+PostNow = Callable[[DigestSpec, datetime], PostOutcome]
 
 
 class ChannelDirectory(Protocol):
