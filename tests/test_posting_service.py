@@ -287,4 +287,4 @@ def test_status_sets_cover_every_status_once() -> None:
     """Each status is settled, owed a retry, or neither (busy, disabled): never both."""
     assert not DONE_STATUSES & RETRY_STATUSES
     assert {PostStatus.BUSY, PostStatus.DISABLED} == set(PostStatus) - DONE_STATUSES - RETRY_STATUSES
-    assert PostStatus.POSTED == "posted"  # logs and JSON show the plain word
+    assert f"{PostStatus.POSTED}" == "posted"  # logs and JSON show the plain word
