@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.compose.mrkdwn import escape
-
 # The one conversation-ID pattern: C… / G… channels, D… direct messages.
 _ID = r"[CGD][A-Z0-9]+"
 _CONVERSATION_ID = re.compile(_ID)
@@ -85,7 +83,12 @@ def stored_ref(channel: str) -> ChannelRef:
 def label(channel: str) -> str:
     """A stored channel as mrkdwn: a link for an ID, ``#name`` (escaped) for a name."""
     ref = stored_ref(channel)
-    return f"<#{ref.id}>" if ref.id else f"#{escape(ref.name or '')}"
+    if ref.id:
+        return f"<#{ref.id}>"
+    # mrkdwn's three control characters (as bot.compose.mrkdwn.escape, which sits in a layer above:
+    # bot.digests parses channels with this module and bot.compose builds on bot.digests).
+    name = (ref.name or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"#{name}"
 
 
 def plain(channel: str) -> str:
