@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 
 class NewsbotError(Exception):
     """Base of every error newsbot raises on purpose. ``str(err)`` is a message fit for a user."""
@@ -33,4 +35,24 @@ class ChannelLookupError(QueryError):
 
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
+        self.code = code
+
+
+class ChannelProblemKind(enum.StrEnum):
+    DIRECT_MESSAGE = "direct_message"  # a digest was asked to post to a DM
+    NOT_VISIBLE = "not_visible"  # unknown, or private without the bot
+    ARCHIVED = "archived"
+    PRIVATE_NOT_MEMBER = "private_not_member"  # the bot needs an invitation
+    JOIN_REFUSED = "join_refused"  # Slack refused conversations.join (``code`` says why)
+
+
+class ChannelProblem(QueryError):
+    """A channel a digest cannot use; nothing was saved. The listener words it from the fields:
+    ``channel`` is the channel as asked for (``<#C…>`` or ``#name``; "" for the channel the command
+    was run in), ``code`` Slack's answer when there was one."""
+
+    def __init__(self, kind: ChannelProblemKind, *, channel: str = "", code: str = "") -> None:
+        super().__init__(f"{kind}: {channel or 'this channel'}" + (f" ({code})" if code else ""))
+        self.kind = kind
+        self.channel = channel
         self.code = code

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.digests.spec import WEEKDAYS, DigestSpec
-from bot.errors import ChannelLookupError, QueryError
+from bot.errors import ChannelLookupError, ChannelProblem, ChannelProblemKind, QueryError
 from bot.grammar.news_admin import parse_admin_command
 from bot.services.posting import PostOutcome, PostStatus
 from bot.services.subscriptions import SubscriptionService, source_label
@@ -162,11 +162,15 @@ def test_subscribe_joins_a_public_channel(service: SubscriptionService, channels
 @pytest.mark.parametrize(
     ("text", "here", "message"),
     [
-        ("subscribe <#G300|secret> topics=ai", ("C100", "ai-news"), "/invite @newsbot"),
-        ("subscribe topics=ai", ("G300", "secret"), "/invite @newsbot"),
-        ("subscribe #old", ("C100", "ai-news"), "archived"),
-        ("subscribe #nowhere", ("C100", "ai-news"), "cannot see #nowhere"),
-        ("subscribe #noadmit", ("C100", "ai-news"), "could not join"),
+        ("subscribe <#G300|secret> topics=ai", ("C100", "ai-news"), "not_visible: <#G300>"),
+        ("subscribe topics=ai", ("G300", "secret"), "not_visible: this channel"),
+        ("subscribe #old", ("C100", "ai-news"), "archived: <#C500>"),
+        ("subscribe #nowhere", ("C100", "ai-news"), "not_visible: #nowhere"),
+        (
+            "subscribe #noadmit",
+            ("C100", "ai-news"),
+            r"join_refused: <#C600> \(method_not_supported_for_channel_type\)",
+        ),
         ("subscribe topics=quantum", ("C100", "ai-news"), "topics"),
         ("subscribe topics=ai", ("C200", "robots"), None),  # joins, so this one works
     ],
@@ -183,8 +187,10 @@ def test_subscribe_errors_save_nothing(
 
 
 def test_private_channel_after_invite(service: SubscriptionService, channels: FakeChannels) -> None:
-    with pytest.raises(QueryError, match="invite"):
+    with pytest.raises(ChannelProblem) as refused:
         _sub(service, "subscribe <#G300|secret>")
+    # Slack shows the bot no private channel it is not in: "invite me" is the answer (see the wording).
+    assert refused.value.kind is ChannelProblemKind.NOT_VISIBLE and refused.value.channel == "<#G300>"
     channels.channels["G300"] = dataclasses.replace(channels.channels["G300"], is_member=True)
     assert _sub(service, "subscribe <#G300|secret>").spec.channel == "G300"
     assert channels.joined == []

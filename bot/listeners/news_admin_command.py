@@ -17,7 +17,7 @@ from slack_bolt import Ack, App, Respond
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
-from bot.errors import NewsbotError, QueryError
+from bot.errors import ChannelProblem, ChannelProblemKind, NewsbotError, QueryError
 from bot.grammar.news_admin import ADMIN_USAGE, AdminCommand, parse_admin_command
 from bot.services.posting import PostStatus
 from bot.services.subscriptions import PostNowResult, SubscribeResult, SubscriptionService
@@ -111,6 +111,35 @@ def posted_text(result: PostNowResult) -> str:
     return messages.get(outcome.status, f"{name}: {escape(outcome.status)} {escape(outcome.detail)}")
 
 
+def channel_problem_text(err: ChannelProblem) -> str:
+    """What the person reads when the service refuses a channel (nothing was saved)."""
+    where = err.channel or "this channel"
+    match err.kind:
+        case ChannelProblemKind.DIRECT_MESSAGE:
+            return (
+                "Digests post to channels, not to direct messages: name the channel, e.g. "
+                "`/news-admin subscribe #ai-news topics=robotics`."
+            )
+        case ChannelProblemKind.NOT_VISIBLE:
+            return (
+                f"I cannot see {where}. If it is a private channel, invite me there first "
+                "(`/invite @newsbot`), then run the command again; otherwise check the channel name."
+            )
+        case ChannelProblemKind.ARCHIVED:
+            return f"{where} is archived; pick a channel that is in use."
+        case ChannelProblemKind.PRIVATE_NOT_MEMBER:
+            return (
+                f"{where} is private and I am not in it. Invite me with `/invite @newsbot` "
+                "in that channel, then subscribe again. Nothing was saved."
+            )
+        case ChannelProblemKind.JOIN_REFUSED:
+            return (
+                f"I could not join {where} (Slack answered {err.code}). "
+                "Invite me with `/invite @newsbot`, then subscribe again. Nothing was saved."
+            )
+    raise AssertionError(f"unknown channel problem {err.kind!r}")
+
+
 def _changed(key: str, value: Any) -> str:
     """An old or new value in an "Updated" line, written as the person would type it."""
     if key == "days" and isinstance(value, list | tuple):
@@ -149,6 +178,8 @@ def register(
             cmd = parse_admin_command(str(command.get("text") or ""))
             for message in _run(subscriptions, clock(), cmd, user_id, channel_id, channel_name):
                 respond(message)
+        except ChannelProblem as err:
+            respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
         except QueryError as err:
             respond(ephemeral(f":warning: {inert(str(err))}"))
         except NewsbotError as err:

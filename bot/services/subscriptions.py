@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
-from bot.errors import ChannelLookupError, QueryError
+from bot.errors import ChannelLookupError, ChannelProblem, ChannelProblemKind, QueryError
 from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
 from bot.services.posting import PostOutcome
 from bot.slack.channels import ChannelInfo
@@ -189,19 +189,12 @@ class SubscriptionService:
     # --- helpers -------------------------------------------------------------------------------
     def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
         if here and is_dm_id(ref.id or ""):
-            raise QueryError(
-                "Digests post to channels, not to direct messages: name the channel, e.g. "
-                "`/news-admin subscribe #ai-news topics=robotics`."
-            )
+            raise ChannelProblem(ChannelProblemKind.DIRECT_MESSAGE)
         info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
         if info is None:
-            where = "this channel" if here else str(ref)
-            raise QueryError(
-                f"I cannot see {where}. If it is a private channel, invite me there first "
-                "(`/invite @newsbot`), then run the command again; otherwise check the channel name."
-            )
+            raise ChannelProblem(ChannelProblemKind.NOT_VISIBLE, channel="" if here else str(ref))
         if info.is_archived:
-            raise QueryError(f"<#{info.id}> is archived; pick a channel that is in use.")
+            raise ChannelProblem(ChannelProblemKind.ARCHIVED, channel=f"<#{info.id}>")
         return info
 
     def _ensure_member(self, channel: ChannelInfo) -> bool:
@@ -209,16 +202,12 @@ class SubscriptionService:
         if channel.is_member:
             return False
         if channel.is_private:
-            raise QueryError(
-                f"<#{channel.id}> is private and I am not in it. Invite me with `/invite @newsbot` "
-                "in that channel, then subscribe again. Nothing was saved."
-            )
+            raise ChannelProblem(ChannelProblemKind.PRIVATE_NOT_MEMBER, channel=f"<#{channel.id}>")
         try:
             self._channels.join(channel.id)
         except ChannelLookupError as err:
-            raise QueryError(
-                f"I could not join <#{channel.id}> (Slack answered {err.code}). "
-                "Invite me with `/invite @newsbot`, then subscribe again. Nothing was saved."
+            raise ChannelProblem(
+                ChannelProblemKind.JOIN_REFUSED, channel=f"<#{channel.id}>", code=err.code
             ) from err
         return True
 

@@ -1,0 +1,39 @@
+"""How `/news-admin` words the subscription service's typed channel errors (bot.listeners)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import ChannelProblem, ChannelProblemKind
+from bot.listeners.news_admin_command import channel_problem_text
+
+
+@pytest.mark.parametrize(
+    ("kind", "channel", "code", "says"),
+    [
+        (ChannelProblemKind.DIRECT_MESSAGE, "", "", "Digests post to channels, not to direct messages"),
+        (ChannelProblemKind.NOT_VISIBLE, "", "", "I cannot see this channel. If it is a private channel"),
+        (ChannelProblemKind.NOT_VISIBLE, "#nowhere", "", "I cannot see #nowhere."),
+        (ChannelProblemKind.ARCHIVED, "<#C5>", "", "<#C5> is archived; pick a channel that is in use."),
+        (ChannelProblemKind.PRIVATE_NOT_MEMBER, "<#G3>", "", "<#G3> is private and I am not in it."),
+        (
+            ChannelProblemKind.JOIN_REFUSED,
+            "<#C6>",
+            "no_perm",
+            "I could not join <#C6> (Slack answered no_perm)",
+        ),
+    ],
+)
+def test_every_channel_problem_is_worded(
+    kind: ChannelProblemKind, channel: str, code: str, says: str
+) -> None:
+    text = channel_problem_text(ChannelProblem(kind, channel=channel, code=code))
+    assert says in text
+    if kind is not ChannelProblemKind.ARCHIVED:
+        assert "/invite @newsbot" in text or "/news-admin subscribe #" in text
+
+
+def test_the_error_keeps_its_fields() -> None:
+    err = ChannelProblem(ChannelProblemKind.JOIN_REFUSED, channel="<#C6>", code="no_perm")
+    assert (err.kind, err.channel, err.code) == (ChannelProblemKind.JOIN_REFUSED, "<#C6>", "no_perm")
+    assert str(err) == "join_refused: <#C6> (no_perm)"
