@@ -57,8 +57,7 @@ class Settings:
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
-        """The folders to load: ``articles``, else the bundled sample."""
-        return self.articles or (sample_dir(),)
+        return article_roots(self.articles)
 
     @property
     def socket_mode(self) -> bool:
@@ -182,8 +181,7 @@ class Folders:
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
-        """The folders to load: ``articles``, else the bundled sample."""
-        return self.articles or (sample_dir(),)
+        return article_roots(self.articles)
 
     @classmethod
     def from_env(
@@ -206,6 +204,11 @@ class Folders:
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, _path),
         )
+
+
+def article_roots(articles: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The folders to load: the configured ones, else the bundled sample (the one place that says so)."""
+    return articles or (sample_dir(),)
 
 
 def split_paths(raw: str) -> tuple[Path, ...]:
