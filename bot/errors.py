@@ -56,3 +56,38 @@ class ChannelProblem(QueryError):
         self.kind = kind
         self.channel = channel
         self.code = code
+
+
+class DigestProblemKind(enum.StrEnum):
+    FILE_OWNED = "file_owned"  # defined in digests/*.yaml: ``origin`` names the file, ``verb`` the change
+    SEVERAL = "several"  # more than one digest posts to the channel: ``names``
+    NO_SUCH_DIGEST = "no_such_digest"
+    WRONG_CHANNEL = "wrong_channel"  # the digest posts to ``posts_to``, not ``channel``
+    NONE_IN_CHANNEL = "none_in_channel"  # no digest posts to ``channel`` ("" = this channel)
+
+
+class DigestProblem(QueryError):
+    """A `/news-admin` request naming digests that cannot be done as asked; nothing was saved.
+    ``action`` is the command (subscribe, unsubscribe, preview, post); the listener words it."""
+
+    def __init__(
+        self,
+        kind: DigestProblemKind,
+        *,
+        action: str,
+        name: str = "",
+        names: tuple[str, ...] = (),
+        origin: str = "",
+        verb: str = "",
+        channel: str = "",
+        posts_to: str = "",
+    ) -> None:
+        super().__init__(f"{kind}: {name or ', '.join(names) or channel or 'this channel'}")
+        self.kind = kind
+        self.action = action
+        self.name = name
+        self.names = names
+        self.origin = origin
+        self.verb = verb
+        self.channel = channel
+        self.posts_to = posts_to

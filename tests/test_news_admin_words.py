@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import ChannelProblem, ChannelProblemKind
-from bot.listeners.news_admin_command import channel_problem_text
+from bot.errors import ChannelProblem, ChannelProblemKind, DigestProblem, DigestProblemKind
+from bot.listeners.news_admin_command import channel_problem_text, digest_problem_text
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,48 @@ def test_the_error_keeps_its_fields() -> None:
     err = ChannelProblem(ChannelProblemKind.JOIN_REFUSED, channel="<#C6>", code="no_perm")
     assert (err.kind, err.channel, err.code) == (ChannelProblemKind.JOIN_REFUSED, "<#C6>", "no_perm")
     assert str(err) == "join_refused: <#C6> (no_perm)"
+
+
+@pytest.mark.parametrize(
+    ("problem", "says"),
+    [
+        (
+            DigestProblem(
+                DigestProblemKind.FILE_OWNED,
+                action="subscribe",
+                name="ai",
+                origin="digests/ai.yaml",
+                verb="change",
+            ),
+            "The digest 'ai' is defined in digests/ai.yaml, and the file wins over Slack: change it",
+        ),
+        (
+            DigestProblem(DigestProblemKind.FILE_OWNED, action="unsubscribe", name="ai", verb="remove"),
+            "defined in a file in digests/, and the file wins over Slack: remove it",
+        ),
+        (
+            DigestProblem(DigestProblemKind.SEVERAL, action="unsubscribe", names=("a", "b")),
+            "Several digests post there (a, b); say which: name=NAME. Usage: /news-admin unsubscribe",
+        ),
+        (
+            DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action="post", name="gone"),
+            "There is no digest named 'gone'; `/news-admin list` shows them all.",
+        ),
+        (
+            DigestProblem(
+                DigestProblemKind.WRONG_CHANNEL, action="post", name="ai", channel="#robots", posts_to="<#C1>"
+            ),
+            "The digest 'ai' posts to <#C1>, not #robots.",
+        ),
+        (
+            DigestProblem(DigestProblemKind.NONE_IN_CHANNEL, action="preview"),
+            "No digest posts to this channel. Create one with `/news-admin subscribe",
+        ),
+        (
+            DigestProblem(DigestProblemKind.NONE_IN_CHANNEL, action="preview", channel="#robots"),
+            "No digest posts to #robots.",
+        ),
+    ],
+)
+def test_every_digest_problem_is_worded(problem: DigestProblem, says: str) -> None:
+    assert says in digest_problem_text(problem)

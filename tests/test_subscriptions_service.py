@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from bot.digests.spec import WEEKDAYS, DigestSpec
-from bot.errors import ChannelLookupError, ChannelProblem, ChannelProblemKind, QueryError
+from bot.errors import (
+    ChannelLookupError,
+    ChannelProblem,
+    ChannelProblemKind,
+    DigestProblem,
+    DigestProblemKind,
+    QueryError,
+)
 from bot.grammar.news_admin import parse_admin_command
 from bot.services.posting import PostOutcome, PostStatus
 from bot.services.subscriptions import SubscriptionService, source_label
@@ -200,10 +207,13 @@ def test_file_digest_cannot_be_changed_or_removed(service: SubscriptionService, 
     file_spec = DigestSpec("ai-news", "C100", team_id=TEAM, origin="digests/ai-news.yaml")
     store.sync_file_digests([file_spec], now=NOW)
     for text in ("subscribe max_items=2", "subscribe name=ai-news #robots"):
-        with pytest.raises(QueryError, match=r"digests/ai-news\.yaml.*file wins"):
+        with pytest.raises(DigestProblem) as refused:
             _sub(service, text)
-    with pytest.raises(QueryError, match="file wins"):
+        assert refused.value.kind is DigestProblemKind.FILE_OWNED and refused.value.name == "ai-news"
+        assert (refused.value.origin, refused.value.verb) == ("digests/ai-news.yaml", "change")
+    with pytest.raises(DigestProblem) as refused:
         service.unsubscribe(TEAM, "U1", "C100", "ai-news", parse_admin_command("unsubscribe"), NOW)
+    assert refused.value.kind is DigestProblemKind.FILE_OWNED and refused.value.verb == "remove"
     assert store.get_digest(TEAM, "ai-news") == file_spec
     listing = service.list_digests(TEAM)
     assert [(item.spec.name, item.source) for item in listing] == [("ai-news", "file digests/ai-news.yaml")]
@@ -213,7 +223,7 @@ def test_unsubscribe_by_channel_or_name(service: SubscriptionService, store: SQL
     _sub(service, "subscribe topics=ai")
     _sub(service, "subscribe name=second topics=robotics")
     cmd = parse_admin_command("unsubscribe")
-    with pytest.raises(QueryError, match="ai-news, second"):
+    with pytest.raises(DigestProblem, match="several: ai-news, second"):
         service.unsubscribe(TEAM, "U9", "C100", "ai-news", cmd, NOW)
     removed = service.unsubscribe(
         TEAM, "U9", "C999", "elsewhere", parse_admin_command("unsubscribe name=second"), NOW
@@ -225,9 +235,9 @@ def test_unsubscribe_by_channel_or_name(service: SubscriptionService, store: SQL
     assert removed.name == "ai-news" and store.list_digests(TEAM) == []
     entry = store.audit_log(TEAM)[0]
     assert (entry.action, entry.actor, entry.details["old"]["topics"]) == ("delete", "U9", ["AI"])
-    with pytest.raises(QueryError, match="No digest posts to this channel"):
+    with pytest.raises(DigestProblem, match="none_in_channel: this channel"):
         service.unsubscribe(TEAM, "U9", "C100", "ai-news", cmd, NOW)
-    with pytest.raises(QueryError, match="no digest named 'gone'"):
+    with pytest.raises(DigestProblem, match="no_such_digest: gone"):
         service.unsubscribe(TEAM, "U9", "C100", "ai-news", parse_admin_command("unsubscribe name=gone"), NOW)
 
 
@@ -274,9 +284,11 @@ def test_preview_and_post_each_digest_of_the_channel(
     )
     assert [(r.spec.name, r.outcome.status) for r in results] == [("morning", "posted")]
     assert posted == [("morning", later)]
-    with pytest.raises(QueryError, match="posts to <#C100>, not #robots"):
+    with pytest.raises(DigestProblem) as refused:
         service.post(TEAM, "C100", "ai-news", parse_admin_command("post #robots name=ai-news"), NOW)
-    with pytest.raises(QueryError, match="No digest posts to #robots"):
+    assert refused.value.kind is DigestProblemKind.WRONG_CHANNEL
+    assert (refused.value.posts_to, refused.value.channel) == ("<#C100>", "#robots")
+    with pytest.raises(DigestProblem, match="none_in_channel: #robots"):
         service.preview(TEAM, "C100", "ai-news", parse_admin_command("preview #robots"), NOW)
     assert posted == [("morning", later)]
 

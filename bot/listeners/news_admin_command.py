@@ -17,8 +17,15 @@ from slack_bolt import Ack, App, Respond
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
-from bot.errors import ChannelProblem, ChannelProblemKind, NewsbotError, QueryError
-from bot.grammar.news_admin import ADMIN_USAGE, AdminCommand, parse_admin_command
+from bot.errors import (
+    ChannelProblem,
+    ChannelProblemKind,
+    DigestProblem,
+    DigestProblemKind,
+    NewsbotError,
+    QueryError,
+)
+from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
 from bot.services.posting import PostStatus
 from bot.services.subscriptions import PostNowResult, SubscribeResult, SubscriptionService
 
@@ -140,6 +147,33 @@ def channel_problem_text(err: ChannelProblem) -> str:
     raise AssertionError(f"unknown channel problem {err.kind!r}")
 
 
+def digest_problem_text(err: DigestProblem) -> str:
+    """What the person reads when the request names digests that cannot be used as asked."""
+    match err.kind:
+        case DigestProblemKind.FILE_OWNED:
+            where = err.origin or "a file in digests/"
+            return (
+                f"The digest {err.name!r} is defined in {where}, and the file wins over Slack: {err.verb} "
+                "it by editing that file (or use another name=NAME for a Slack digest). Nothing was saved."
+            )
+        case DigestProblemKind.SEVERAL:
+            names = ", ".join(err.names)
+            return (
+                f"Several digests post there ({names}); say which: name=NAME. "
+                f"Usage: {USAGES.get(err.action, ADMIN_USAGE)}"
+            )
+        case DigestProblemKind.NO_SUCH_DIGEST:
+            return f"There is no digest named {err.name!r}; `/news-admin list` shows them all."
+        case DigestProblemKind.WRONG_CHANNEL:
+            return f"The digest {err.name!r} posts to {err.posts_to}, not {err.channel}."
+        case DigestProblemKind.NONE_IN_CHANNEL:
+            return (
+                f"No digest posts to {err.channel or 'this channel'}. Create one with "
+                f"`{USAGES['subscribe']}`, or see them all with `/news-admin list`."
+            )
+    raise AssertionError(f"unknown digest problem {err.kind!r}")
+
+
 def _changed(key: str, value: Any) -> str:
     """An old or new value in an "Updated" line, written as the person would type it."""
     if key == "days" and isinstance(value, list | tuple):
@@ -180,6 +214,8 @@ def register(
                 respond(message)
         except ChannelProblem as err:
             respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
+        except DigestProblem as err:
+            respond(ephemeral(f":warning: {inert(digest_problem_text(err))}"))
         except QueryError as err:
             respond(ephemeral(f":warning: {inert(str(err))}"))
         except NewsbotError as err:

@@ -1,11 +1,12 @@
 """What `/news-admin` does: subscribe, unsubscribe, list, preview and post (the listener renders).
 
 Who may call what is decided before this (bot.listeners.admin_guard); every method here trusts
-its caller and raises ``QueryError`` with a message for the user when the request cannot be done.
+its caller. A request that cannot be done raises a typed error with fields (``ChannelProblem``,
+``DigestProblem``; the listener words them) or, from the grammar's value parsers, a ``QueryError``.
 Nothing is saved unless the whole request is valid and the bot can post in the channel.
 
 Precedence: a digest defined in digests/*.yaml belongs to the file. `/news-admin` refuses to change
-or remove it (the message names the file), and at start-up the file's definition replaces a
+or remove it (the error names the file), and at start-up the file's definition replaces a
 Slack-created digest of the same name (``Store.sync_file_digests``, audited).
 """
 
@@ -19,7 +20,14 @@ from typing import Any, Protocol
 
 from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
-from bot.errors import ChannelLookupError, ChannelProblem, ChannelProblemKind, QueryError
+from bot.errors import (
+    ChannelLookupError,
+    ChannelProblem,
+    ChannelProblemKind,
+    DigestProblem,
+    DigestProblemKind,
+    QueryError,
+)
 from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
 from bot.services.posting import PostOutcome
 from bot.slack.channels import ChannelInfo
@@ -110,7 +118,7 @@ class SubscriptionService:
         _expect(cmd, "subscribe")
         existing = self._store.get_digest(team_id, cmd.name) if cmd.name else None
         if existing is not None and existing.source == "file":
-            raise QueryError(_file_owned(existing, "change"))
+            raise _file_owned(existing, cmd, "change")
         if cmd.channel is not None:
             channel = self._lookup(cmd.channel)
         elif existing is not None:
@@ -120,7 +128,7 @@ class SubscriptionService:
         name = cmd.name or channel.name
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
-            raise QueryError(_file_owned(existing, "change"))
+            raise _file_owned(existing, cmd, "change")
         spec = resolve_subscribe(
             dataclasses.replace(cmd, channel=None, name=name),
             self._matcher(),
@@ -149,11 +157,11 @@ class SubscriptionService:
         _expect(cmd, "unsubscribe")
         targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
         if len(targets) > 1:
-            names = ", ".join(t.name for t in targets)
-            raise QueryError(f"Several digests post there ({names}); say which: name=NAME. {_usage(cmd)}")
+            names = tuple(t.name for t in targets)
+            raise DigestProblem(DigestProblemKind.SEVERAL, action=cmd.action, names=names)
         spec = targets[0]
         if spec.source == "file":
-            raise QueryError(_file_owned(spec, "remove"))
+            raise _file_owned(spec, cmd, "remove")
         self._store.delete_digest(team_id, spec.name, actor=user_id, now=now)
         return spec
 
@@ -216,20 +224,24 @@ class SubscriptionService:
         if cmd.name:
             spec = self._store.get_digest(team_id, cmd.name)
             if spec is None:
-                raise QueryError(f"There is no digest named {cmd.name!r}; `/news-admin list` shows them all.")
+                raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action=cmd.action, name=cmd.name)
             if cmd.channel is not None and not self._channel_keys(cmd.channel) & _keys_of(spec.channel):
-                raise QueryError(
-                    f"The digest {spec.name!r} posts to {stored_ref(spec.channel)}, not {cmd.channel}."
+                raise DigestProblem(
+                    DigestProblemKind.WRONG_CHANNEL,
+                    action=cmd.action,
+                    name=spec.name,
+                    channel=str(cmd.channel),
+                    posts_to=str(stored_ref(spec.channel)),
                 )
             return [spec]
         ref = cmd.channel or here
         keys = self._channel_keys(ref)
         found = [s for s in self._store.list_digests(team_id) if keys & _keys_of(s.channel)]
         if not found:
-            where = "this channel" if cmd.channel is None else str(ref)
-            raise QueryError(
-                f"No digest posts to {where}. Create one with `{USAGES['subscribe']}`, "
-                "or see them all with `/news-admin list`."
+            raise DigestProblem(
+                DigestProblemKind.NONE_IN_CHANNEL,
+                action=cmd.action,
+                channel="" if cmd.channel is None else str(ref),
             )
         return found
 
@@ -251,13 +263,7 @@ def _expect(cmd: AdminCommand, action: str) -> None:
         raise QueryError(f"Expected {action}, got {cmd.action}. Usage: {USAGES[action]}")
 
 
-def _usage(cmd: AdminCommand) -> str:
-    return f"Usage: {USAGES[cmd.action]}"
-
-
-def _file_owned(spec: DigestSpec, verb: str) -> str:
-    where = spec.origin or "a file in digests/"
-    return (
-        f"The digest {spec.name!r} is defined in {where}, and the file wins over Slack: {verb} it by "
-        f"editing that file (or use another name=NAME for a Slack digest). Nothing was saved."
+def _file_owned(spec: DigestSpec, cmd: AdminCommand, verb: str) -> DigestProblem:
+    return DigestProblem(
+        DigestProblemKind.FILE_OWNED, action=cmd.action, name=spec.name, origin=spec.origin or "", verb=verb
     )
