@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot import channel_refs
-from bot.compose.mrkdwn import escape
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
 from bot.services.unseen import DigestComposer, compose_unseen
 from bot.slack.health import PostingHealth
+from bot.slack.notices import channel_gone_notice
 from bot.slack.results import AuthFailed, ChannelGone, Posted, PostFailed, PostResult, RateLimited
 from bot.store.base import Claim, Store
 
@@ -234,20 +233,3 @@ class PostingService:
 def backoff(attempt: int) -> timedelta:
     """Wait before the next attempt after a failed one: 1, 2, 4 … minutes, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** max(0, attempt - 1)), MAX_BACKOFF)
-
-
-def channel_gone_notice(spec: DigestSpec, code: str) -> str:
-    why = {
-        "is_archived": "the channel is archived",
-        "not_in_channel": "I am not a member of the channel any more",
-        "channel_not_found": "I cannot see the channel (deleted, or private and I was removed)",
-    }.get(code, f"Slack answered `{code}`")
-    # The name is whatever an admin typed: escaped, and quoted when the command needs it.
-    name = escape(spec.name)
-    arg = f'"{name}"' if any(c.isspace() for c in spec.name) else name
-    where = channel_refs.label(spec.channel)
-    return (
-        f"I stopped posting the *{name}* digest to {where}: {why}. "
-        f"Invite me back with `/invite @newsbot` (or unarchive the channel), then run "
-        f"`/news-admin subscribe {where} name={arg}` to turn it on again."
-    )
