@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 
@@ -27,7 +27,7 @@ from bot.errors import (
 )
 from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
 from bot.services.posting import PostStatus
-from bot.services.subscriptions import PostNowResult, SubscribeResult, SubscriptionService
+from bot.services.subscriptions import DigestListing, PostNowResult, PreviewResult, SubscribeResult
 
 # A single-workspace install keeps every record under the default workspace key, so digests from
 # files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
@@ -40,6 +40,40 @@ _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 
 log = logging.getLogger(__name__)
+
+
+class Subscriptions(Protocol):
+    """What `/news-admin` needs (bot.services.subscriptions.SubscriptionService)."""
+
+    def subscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> SubscribeResult: ...
+
+    def unsubscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> DigestSpec: ...
+
+    def list_digests(self, team_id: str) -> list[DigestListing]: ...
+
+    def preview(
+        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
+    ) -> list[PreviewResult]: ...
+
+    def post(
+        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
+    ) -> list[PostNowResult]: ...
 
 
 def ephemeral(text: str) -> dict[str, Any]:
@@ -194,7 +228,7 @@ def _short(value: Any) -> str:
 
 def register(
     app: App,
-    subscriptions: SubscriptionService,
+    subscriptions: Subscriptions,
     clock: Callable[[], datetime],
     *,
     guard: Callable[..., Any],
@@ -226,7 +260,7 @@ def register(
 
 
 def _run(
-    admin: SubscriptionService,
+    admin: Subscriptions,
     now: datetime,
     cmd: AdminCommand,
     user_id: str,
