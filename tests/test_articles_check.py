@@ -69,6 +69,23 @@ def test_falls_back_to_env_then_to_the_sample(
     assert run_json(capsys)["files"] == 1
 
 
+def test_check_reads_the_folders_from_dotenv_as_run_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One path for settings: ./.env counts for `check` too, with ~ expanded, so it never reads
+    another folder than `newsbot run` would."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_article(tmp_path / "news", "a.md", "A", "https://e.com/a")
+    write_article(tmp_path / "news", "b.md", "B", "https://e.com/b")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / ".env").write_text("NEWSBOT_ARTICLES=~/news\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "work")
+
+    data = run_json(capsys)
+
+    assert data["folders"] == [str(tmp_path / "news")] and data["files"] == 2
+
+
 def test_second_run_uses_the_cache(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], private_cache: Path
 ) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.channel_refs import ChannelRef
 from bot.digests.files import load_digest_files, read_digest_file
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec, RankingWeights
 from bot.digests.values import (
-    ChannelRef,
     parse_channel,
     parse_days,
     parse_float,

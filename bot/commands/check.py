@@ -7,12 +7,12 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.articles import LoadResult, default_cache_path, load_articles, sample_dir
-from bot.errors import QueryError
+from bot.articles import LoadResult, default_cache_path, load_articles
+from bot.commands import inputs
+from bot.commands.inputs import no_articles_message
 
 # Below this many files a load is quick enough that a progress line would only flicker.
 PROGRESS_MIN_FILES = 3000
@@ -36,35 +36,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def article_roots(option: str | None, environ: Mapping[str, str]) -> list[Path]:
-    """--articles, else NEWSBOT_ARTICLES, else the bundled sample folder."""
-    if option is not None and not option.replace(os.pathsep, "").strip():
-        raise QueryError(
-            "--articles is empty: give a folder, e.g. --articles ./articles "
-            f"(several separated by {os.pathsep!r})"
-        )
-    value = option or environ.get("NEWSBOT_ARTICLES") or ""
-    roots = [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
-    return roots or [sample_dir()]
-
-
-def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
-    """Why nothing is usable, and what would be: for a load that produced no article at all."""
-    where = ", ".join(str(root) for root in roots)
-    if not result.files:
-        return (
-            f"no article files in {where}: expected Markdown files (*.md) with YAML front matter, "
-            "such as those in bot/sample_articles/"
-        )
-    return (
-        f"no usable article in {where}: every one of the {result.files} files was skipped "
-        f"(`newsbot check --articles {where}` lists each file and why)"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    roots = article_roots(args.articles, os.environ)
-    cache_path = default_cache_path(roots, os.environ)
+    roots = inputs.article_roots(args)
+    cache_path = inputs.folders().cache_path or default_cache_path(roots)
     progress = _ProgressLine(sys.stderr) if not args.json and sys.stderr.isatty() else None
     result = load_articles(roots, cache_path=cache_path, progress=progress)
     if progress is not None:

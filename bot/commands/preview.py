@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands import inputs
+from bot.compose.digest import compose_digest, newest_story
+from bot.compose.render import render_digest
+from bot.digests.files import load_digest_files
+from bot.digests.spec import DigestSpec
+from bot.digests.values import MAX_ITEMS
 from bot.errors import QueryError
+from bot.services.catalog import build_snapshot, load_templates
+from bot.topics import TopicMatcher
 
 
 def register(subparsers: Any) -> None:
@@ -40,12 +47,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.compose.digest import compose_digest, newest_story
-    from bot.compose.render import Templates, render_digest
-    from bot.compose.stories import StoryIndex
-    from bot.digests.values import MAX_ITEMS
-    from bot.topics import TopicMatcher
-
     low, high = MAX_ITEMS
     if args.max_items is not None and not low <= args.max_items <= high:
         raise QueryError(f"--max-items must be a whole number from {low} to {high} (got {args.max_items})")
@@ -60,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
         )
     now = inputs.clock(args)
     loaded = inputs.load(inputs.article_roots(args))
-    index = StoryIndex.build(loaded.articles)
-    matcher = TopicMatcher.with_default_aliases(index.topic_names)
+    snapshot = build_snapshot(loaded.articles)
+    index = snapshot.index
     digests = inputs.digests_dir(args)
-    templates = Templates.load(digests / "templates")
-    spec = _spec(args, digests, matcher, templates.names())
+    templates = load_templates(digests)
+    spec = _spec(args, digests, snapshot.matcher, templates.names())
     digest = compose_digest(index, spec, now, since=None, max_items=args.max_items)
     payload = render_digest(digest, templates)
     inputs.print_payload(payload, as_json=args.json)
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _empty_hint(spec: Any, now: datetime, newest: datetime | None) -> str:
+def _empty_hint(spec: DigestSpec, now: datetime, newest: datetime | None) -> str:
     """Why the preview is empty, and a --now that would show something."""
     what = f"stories on {', '.join(spec.topics)}" if spec.topics else "stories"
     said = f"No {what} in the {spec.window_hours:g} hours before {now:%Y-%m-%d %H:%M} UTC"
@@ -83,10 +84,9 @@ def _empty_hint(spec: Any, now: datetime, newest: datetime | None) -> str:
     return f"{said}; the newest is from {newest:%Y-%m-%d %H:%M} UTC (try --now {suggestion})."
 
 
-def _spec(args: argparse.Namespace, digests: Path, matcher: Any, templates: tuple[str, ...]) -> Any:
-    from bot.digests.files import load_digest_files
-    from bot.digests.spec import DigestSpec
-
+def _spec(
+    args: argparse.Namespace, digests: Path, matcher: TopicMatcher, templates: tuple[str, ...]
+) -> DigestSpec:
     if args.digest:
         specs = load_digest_files(digests, matcher=matcher, templates=templates)
         for spec in specs:

@@ -13,10 +13,10 @@ import math
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
 
+from bot.channel_refs import ChannelRef, is_typed_channel_id, parse_link
 from bot.digests.spec import ALL_DAYS, WEEKDAYS
 from bot.errors import QueryError
 from bot.topics import TopicMatcher
@@ -35,28 +35,9 @@ _DAY_SETS = {
     "weekend": frozenset({5, 6}),
 }
 DAYS_FORM = "daily, weekdays, weekends, or days such as mon,wed,fri (ranges too: mon-fri)"
-_CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-# Slack IDs: C (public) or G (private) and upper-case letters and digits, e.g. C024BE91L.
-_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*\d)[A-Z0-9]{4,}")
 # Slack keeps channel names lower-case, without spaces or punctuation other than - and _
 # (letters of other scripts are allowed), at most 80 characters.
 _CHANNEL_NAME = re.compile(r"[^\s#<>|,@!&'\"]{1,80}")
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelRef:
-    """A channel as written by a person: its ID, its name (without '#'), or both."""
-
-    id: str | None
-    name: str | None
-
-    @property
-    def spec_value(self) -> str:
-        """What DigestSpec.channel holds: the ID when known, else the name."""
-        return self.id or self.name or ""
-
-    def __str__(self) -> str:
-        return f"<#{self.id}>" if self.id else f"#{self.name}"
 
 
 def parse_time(value: object, *, key: str = "time") -> time:
@@ -226,10 +207,10 @@ def parse_topics(value: object, matcher: TopicMatcher, *, key: str = "topics") -
 def parse_channel(value: object, *, key: str = "channel", allow_bare_name: bool = False) -> ChannelRef:
     """`<#C0123|name>`, `<#C0123>`, `#name`, `C0123`/`G0123` (and a bare `name` if allowed)."""
     text = value.strip() if isinstance(value, str) else ""
-    mention = _CHANNEL_MENTION.fullmatch(text)
-    if mention:
-        return ChannelRef(mention.group(1), mention.group(2) or None)
-    if _CHANNEL_ID.fullmatch(text):
+    link = parse_link(text)
+    if link is not None:
+        return link
+    if is_typed_channel_id(text):
         return ChannelRef(text, None)
     name = text[1:] if text.startswith("#") else text if allow_bare_name else ""
     if _CHANNEL_NAME.fullmatch(name):

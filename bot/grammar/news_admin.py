@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from bot.channel_refs import ChannelRef
 from bot.digests.spec import DigestSpec
 from bot.digests.values import (
     MAX_ITEMS,
-    ChannelRef,
     parse_channel,
     parse_days,
     parse_float,

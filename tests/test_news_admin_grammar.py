@@ -7,10 +7,10 @@ from datetime import time
 
 import pytest
 
-from bot.admin.grammar import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command, resolve_subscribe
+from bot.channel_refs import ChannelRef
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
-from bot.digests.values import ChannelRef
 from bot.errors import QueryError
+from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command, resolve_subscribe
 from bot.topics import TopicMatcher
 
 SUBSCRIBE_USAGE = f"Usage: {USAGES['subscribe']}"
