@@ -19,6 +19,9 @@ from bot.compose.render import Templates
 from bot.schedule.runner import Scheduler
 from bot.services.catalog import Catalog, LoggedLibrary, load_templates
 from bot.services.composing import DigestComposer, QueryService
+from bot.services.forms import ChannelForms
+from bot.services.home import HomeService
+from bot.services.personal import PersonalDigests
 from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
@@ -27,6 +30,7 @@ from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client
 from bot.slack.health import PostingHealth
+from bot.slack.people import SlackPeople
 from bot.slack.poster import SlackPoster
 from bot.store.base import Store
 from bot.store.sqlite import SQLiteStore
@@ -53,6 +57,9 @@ class Services:
     posting: PostingService
     scheduler: Scheduler
     subscriptions: SubscriptionService
+    personal: PersonalDigests
+    home: HomeService
+    channel_forms: ChannelForms
     reload: Reloader
     health_report: HealthReport
     owner: str
@@ -98,17 +105,28 @@ def build_services(
         previewer=UnseenPreview(store, composer),
         post_now=posting.post_now,
     )
+    personal = PersonalDigests(store, SlackPeople(client), matcher_provider=catalog.matcher)
+    queries = QueryService(catalog, templates)
     return Services(
         settings=settings,
         clock=clock,
         store=store,
         catalog=catalog,
-        queries=QueryService(catalog, templates),
+        queries=queries,
         health=health,
         poster=poster,
         posting=posting,
-        scheduler=Scheduler(store, posting, owner=owner, grace=timedelta(hours=settings.grace_hours)),
+        scheduler=Scheduler(
+            store,
+            posting,
+            owner=owner,
+            grace=timedelta(hours=settings.grace_hours),
+            prepare=personal.refresh,
+        ),
         subscriptions=subscriptions,
+        personal=personal,
+        home=HomeService(store, personal, queries.top_topics),
+        channel_forms=ChannelForms(subscriptions),
         reload=Reloader(
             catalog,
             store,

@@ -32,6 +32,8 @@ class DigestSpec:
     ``days`` holds weekday numbers (0 = Monday). ``types`` empty means every type.
     ``source`` is "file" (digests/*.yaml) or "slack" (/news-admin subscribe); ``origin`` says where a
     file digest is defined (e.g. "digests/morning.yaml"), for `/news-admin list` and error messages.
+    ``recipient``: set for a personal digest (`/news follow`, the Home tab): the user ID whose direct
+    message ``channel`` (a D… ID from conversations.open) it posts to; None for a channel digest.
     """
 
     name: str
@@ -53,3 +55,4 @@ class DigestSpec:
     enabled: bool = True
     created_by: str | None = None
     origin: str | None = None
+    recipient: str | None = None  # personal DM digest: the user it belongs to

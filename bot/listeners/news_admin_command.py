@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
-from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
+from bot.digests.spec import DigestSpec
+from bot.digests.values import days_label
 from bot.errors import (
     ChannelProblem,
     ChannelProblemKind,
@@ -33,7 +35,6 @@ from bot.services.subscriptions import DigestListing, PostNowResult, PreviewResu
 # files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
 WORKSPACE = ""
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
 # argument; both harmless). Whatever else the person typed and an error echoes back (<!channel>,
 # <@U0123>, <https://…|…>) must show as text.
@@ -102,14 +103,6 @@ def _angles(text: str) -> str:
 
 def channel_label(channel: str) -> str:
     return channel_refs.label(channel)
-
-
-def days_label(days: frozenset[int]) -> str:
-    if days == ALL_DAYS:
-        return "daily"
-    if days == WEEKDAYS:
-        return "weekdays"
-    return ",".join(_DAY_NAMES[d] for d in sorted(days))
 
 
 def describe(spec: DigestSpec) -> str:
@@ -232,12 +225,19 @@ def register(
     clock: Callable[[], datetime],
     *,
     guard: Callable[..., Any],
+    open_form: Callable[[WebClient, str, str], bool] | None = None,
 ) -> None:
-    """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard)."""
+    """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
+    ``open_form(client, trigger_id, user_id)``: opens the channel digest modal (`subscribe` alone)."""
 
-    def admin(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def admin(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         user_id = str(command.get("user_id") or "")
+        if open_form is not None and str(command.get("text") or "").strip().casefold() == "subscribe":
+            if not open_form(client, str(command.get("trigger_id") or ""), user_id):
+                usage = USAGES["subscribe"]
+                respond(ephemeral(f"I could not open the form; type the options instead: `{usage}`"))
+            return
         channel_id = str(command.get("channel_id") or "")
         channel_name = str(command.get("channel_name") or "") or None
         if channel_name in channel_refs.NAMELESS:

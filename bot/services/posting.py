@@ -226,7 +226,7 @@ class PostingService:
         """A gone channel will not come back by retrying: stop the digest and tell whoever set it up."""
         self.store.set_enabled(spec.team_id, spec.name, False, actor=ACTOR, reason=code, now=now)
         log.warning("digest %r disabled: Slack answered %s for channel %s", spec.name, code, spec.channel)
-        if spec.created_by:
+        if spec.created_by and spec.recipient is None:  # a personal digest's recipient is the one gone
             self.poster.notify(spec.created_by, channel_gone_notice(spec, code))
 
 
