@@ -46,11 +46,12 @@ class ChannelForms:
             return ChannelFormResult(None, {"channel": QueryError("Pick the channel the digest posts to.")})
         if not submission.topics:
             return ChannelFormResult(None, {"topics": QueryError("Pick at least one topic.")})
-        fields = {k: v for k, v in submission.grammar_options().items() if k not in ("topics", "name")}
+        skipped = ("topics", "name") if editing is not None else ("topics",)
+        fields = {k: v for k, v in submission.grammar_options().items() if k not in skipped}
         cmd, errors = subscribe_from_fields(ChannelRef(submission.channel, None), fields)
         if cmd is None:
             return ChannelFormResult(None, {k: QueryError(v) for k, v in errors.items()})
-        cmd = dataclasses.replace(cmd, topics=submission.topics, name=editing or submission.name)
+        cmd = dataclasses.replace(cmd, topics=submission.topics, name=editing or cmd.name)
         try:
             result = self._subscriptions.subscribe(
                 team_id, user_id, "", None, cmd, now, reset=FORM_FIELDS, new=editing is None
