@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from bot.views.elements import option_value
 from tests.fakeslack import TEAM_ID
-from tests.slackbot import RunningBot, Reply, signed_headers
+from tests.slackbot import Reply, RunningBot, signed_headers
 
 
 def _user(user: str) -> dict[str, Any]:
@@ -37,7 +37,9 @@ def home_opened(bot: RunningBot, user: str, *, tab: str = "home") -> Reply:
     return bot.send(body, headers)
 
 
-def click(bot: RunningBot, user: str, action_id: str, value: str = "", *, trigger: str | None = None) -> Reply:
+def click(
+    bot: RunningBot, user: str, action_id: str, value: str = "", *, trigger: str | None = None
+) -> Reply:
     """A button pressed in the user's Home tab (or any action_id/value, as a forger would send)."""
     view = bot.fake.home(user) or {"type": "home", "blocks": []}
     payload = {

@@ -38,8 +38,14 @@ def bot(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[RunningBot]:
         yield running
 
 
-def texts(view: dict[str, Any] | None) -> str:
+def texts(view: object) -> str:
     return json.dumps(view, ensure_ascii=False)
+
+
+def home_of(bot: RunningBot, user: str) -> dict[str, Any]:
+    view = bot.fake.home(user)
+    assert view is not None, f"no Home view for {user}"
+    return view
 
 
 def opened_home(bot: RunningBot, user: str) -> dict[str, Any]:
@@ -52,7 +58,9 @@ def opened_home(bot: RunningBot, user: str) -> dict[str, Any]:
 
 
 def refreshed(bot: RunningBot, user: str, old: dict[str, Any] | None, contains: str = "") -> dict[str, Any]:
-    view = wait_for(lambda: (v := bot.fake.home(user)) is not None and v != old and contains in texts(v) and v)
+    view = wait_for(
+        lambda: (v := bot.fake.home(user)) is not None and v != old and contains in texts(v) and v
+    )
     assert view, f"the Home view of {user} was not refreshed (wanted {contains!r})"
     return dict(view)
 
@@ -141,16 +149,18 @@ def test_new_channel_digest_from_the_home_tab_joins_the_public_channel_and_is_au
         frozenset({0, 2}),
         3,
     )
-    assert bot.fake.channel(LOBBY).is_member  # joined, as /news-admin subscribe does
+    assert (
+        channel := bot.fake.channel(LOBBY)
+    ) is not None and channel.is_member  # joined, as /news-admin subscribe does
     [entry] = bot.services.store.audit_log("")
     assert (entry.actor, entry.action, entry.digest) == (ADMIN, "create", "lobby")
-    home = bot.fake.home(ADMIN)
+    home = home_of(bot, ADMIN)
     assert "*lobby*" in texts(home) and ids.row_action(ids.HOME_DIGEST_EDIT, 0) in texts(home)
 
 
 def test_edit_opens_the_filled_modal_and_saves_the_change(bot: RunningBot) -> None:
     create_channel_digest(bot, time="07:00")
-    home = bot.fake.home(ADMIN)
+    home = home_of(bot, ADMIN)
     edit = button(home, ids.HOME_DIGEST_EDIT)
     count = len(bot.fake.opened_views()) + 1
     click(bot, ADMIN, edit["action_id"], edit["value"])
@@ -166,7 +176,7 @@ def test_edit_opens_the_filled_modal_and_saves_the_change(bot: RunningBot) -> No
 
 def test_preview_shows_the_next_digest_to_the_admin_only(bot: RunningBot) -> None:
     create_channel_digest(bot)
-    preview = button(bot.fake.home(ADMIN), ids.HOME_DIGEST_PREVIEW)
+    preview = button(home_of(bot, ADMIN), ids.HOME_DIGEST_PREVIEW)
     count = len(bot.fake.opened_views()) + 1
     click(bot, ADMIN, preview["action_id"], preview["value"])
     modal = new_modal(bot, ADMIN, count)
@@ -177,7 +187,7 @@ def test_preview_shows_the_next_digest_to_the_admin_only(bot: RunningBot) -> Non
 
 def test_post_now_posts_once_and_the_home_tab_shows_the_last_post(bot: RunningBot) -> None:
     create_channel_digest(bot)
-    home = bot.fake.home(ADMIN)
+    home = home_of(bot, ADMIN)
     post = button(home, ids.HOME_DIGEST_POST)
     assert post["confirm"]  # Slack asks before it posts
     click(bot, ADMIN, post["action_id"], post["value"])
@@ -190,7 +200,7 @@ def test_post_now_posts_once_and_the_home_tab_shows_the_last_post(bot: RunningBo
 
 def test_pause_resume_and_delete(bot: RunningBot) -> None:
     create_channel_digest(bot)
-    home = bot.fake.home(ADMIN)
+    home = home_of(bot, ADMIN)
     pause = button(home, ids.HOME_DIGEST_PAUSE)
     click(bot, ADMIN, pause["action_id"], pause["value"])
     home = refreshed(bot, ADMIN, home, "(paused)")
@@ -293,7 +303,7 @@ def test_a_member_forging_admin_buttons_and_submissions_changes_nothing(bot: Run
     assert bot.services.store.audit_log("") == audit
     assert bot.fake.messages(NEWSROOM) == []
     assert len(bot.fake.opened_views()) == opened
-    assert not bot.fake.channel(LOBBY).is_member
+    assert (lobby := bot.fake.channel(LOBBY)) is not None and not lobby.is_member
 
 
 # --- the options listener -----------------------------------------------------------------------
