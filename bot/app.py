@@ -68,7 +68,9 @@ def build_app(settings: Settings, services: Services) -> App:
         services.subscriptions,
         clock,
         guard=guard.middleware,
-        open_form=lambda client, trigger, user: modals.open_channel(client, trigger, user, None),
+        open_form=lambda client, trigger, user, channel: modals.open_channel(
+            client, trigger, user, None, channel=channel
+        ),
     )
     tab = home_tab.HomeTab(services.home, guard.is_admin, clock)
     home_tab.register(app, tab)

@@ -223,6 +223,8 @@ def test_subscribe_without_arguments_opens_the_channel_modal(bot: RunningBot) ->
     modal = new_modal(bot, ADMIN, 1)
     assert modal["callback_id"] == ids.CHANNEL_DIGEST_CALLBACK
     assert check_view(modal) == []
+    channel = next(b for b in modal["blocks"] if b.get("block_id") == "digest.channel")
+    assert channel["element"]["initial_conversation"] == NEWSROOM  # where the command was run
     assert bot.command("/news-admin", "subscribe", user=MEMBER, key="m").body  # refused in the ack
     assert len(bot.fake.opened_views()) == 1
 

@@ -55,11 +55,20 @@ class DigestModals:
         view = personal_digest_modal(form, topics=self._forms.topics(), editing=editing, timezone_label=zone)
         return open_view(client, trigger_id, view) is not None
 
-    def open_channel(self, client: WebClient, trigger_id: str, user_id: str, name: str | None) -> bool:
-        """The channel digest modal: new (``name`` None, in the admin's time zone) or editing ``name``."""
+    def open_channel(
+        self,
+        client: WebClient,
+        trigger_id: str,
+        user_id: str,
+        name: str | None,
+        *,
+        channel: str | None = None,
+    ) -> bool:
+        """The channel digest modal: new (``name`` None, in the admin's time zone, posting to
+        ``channel`` if given) or editing ``name``."""
         if name is None:
             _, _, zone = self._forms.personal_form(WORKSPACE, user_id, self._clock())
-            form = DigestForm(timezone=zone)
+            form = DigestForm(timezone=zone, channel=channel)
         else:
             spec = self._digests.get(WORKSPACE, name)
             if spec.source == "file":

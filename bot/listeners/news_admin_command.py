@@ -225,16 +225,19 @@ def register(
     clock: Callable[[], datetime],
     *,
     guard: Callable[..., Any],
-    open_form: Callable[[WebClient, str, str], bool] | None = None,
+    open_form: Callable[[WebClient, str, str, str | None], bool] | None = None,
 ) -> None:
     """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
-    ``open_form(client, trigger_id, user_id)``: opens the channel digest modal (`subscribe` alone)."""
+    ``open_form(client, trigger_id, user_id, channel_id)``: opens the channel digest modal
+    (`subscribe` alone), set to the channel the command was run in when it is one."""
 
     def admin(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         user_id = str(command.get("user_id") or "")
         if open_form is not None and str(command.get("text") or "").strip().casefold() == "subscribe":
-            if not open_form(client, str(command.get("trigger_id") or ""), user_id):
+            here = str(command.get("channel_id") or "")
+            channel = here if channel_refs.is_typed_channel_id(here) else None
+            if not open_form(client, str(command.get("trigger_id") or ""), user_id, channel):
                 usage = USAGES["subscribe"]
                 respond(ephemeral(f"I could not open the form; type the options instead: `{usage}`"))
             return
