@@ -208,3 +208,23 @@ def test_demo_on_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
     query, _ = decoder.raw_decode(out[end:].lstrip())
     assert check_payload(digest) == [] and check_payload(query) == []
     assert any(b["type"] == "section" for b in digest["blocks"][1:])
+
+
+def test_preview_digest_with_an_excluded_keyword_keeps_its_stories_out(
+    articles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    (digests / "all.yaml").write_text("name: all\nchannel: news\n", encoding="utf-8")
+    (digests / "calm.yaml").write_text(
+        "name: calm\nchannel: news\nexclude: [Recycling, x-rays]\nexclude_outlets: [outlet3.example.com]\n",
+        encoding="utf-8",
+    )
+    argv = ["preview", "--articles", str(articles), "--digests", str(digests), "--now", NOW]
+    code, everything, _ = run(capsys, *argv, "--digest", "all")
+    assert code == 0 and "Robot arms learn to sort recycling" in everything and "X-rays" in everything
+    code, out, err = run(capsys, *argv, "--digest", "calm")
+    assert code == 0
+    assert "No new stories." in out
+    assert "recycling" not in out.casefold() and "x-rays" not in out.casefold() and "court rulings" not in out
+    assert "the newest is from 2024-02-01 10:00 UTC" in err  # the newest story the filters let through

@@ -353,3 +353,50 @@ def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_digest_files(tmp_path / "nope", matcher=None)
     assert load_digest_files(tmp_path, matcher=None) == []
+
+
+# --- filters (include / exclude / exclude_outlets) --------------------------------------------
+
+
+def test_filter_keys_in_a_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "f.yaml",
+        """\
+name: f
+channel: ai-news
+include: [robot, "self driving"]
+exclude: crypto, Stock Tips, CRYPTO
+exclude_outlets: [Example News, "https://www.example.com/"]
+""",
+    )
+    [spec] = load_digest_files(tmp_path, matcher=None)
+    assert spec.include == ("robot", "self driving")
+    assert spec.exclude == ("crypto", "Stock Tips")  # repeats (ignoring case) dropped
+    assert spec.exclude_outlets == ("Example News", "https://www.example.com/")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("exclude: [crypto, '']", "exclude: an entry is empty"),
+        ("exclude: 'crypto,,nft'", "exclude: 'crypto,,nft' has an empty entry"),
+        ("include: 12", "include: 12 (int) is not a list"),
+        ("include: [[a]]", "include: ['a'] (list) is not text"),
+        ("exclude: ['a, b']", "exclude: 'a, b' holds a comma"),
+        ("exclude: ['!!!']", "exclude: '!!!' has no letter or digit"),
+        (f"exclude: [{'x' * 81}]", "exclude: 'xxxx"),
+        (
+            "exclude_outlets: [" + ", ".join(f"o{i}" for i in range(51)) + "]",
+            "exclude_outlets: 51 entries is too many",
+        ),
+        ("exclude:", "exclude: has no value"),
+        ("excludes: [a]", "unknown key 'excludes'; did you mean 'exclude'?"),
+    ],
+)
+def test_filter_key_problems_name_the_key(tmp_path: Path, line: str, problem: str) -> None:
+    write(tmp_path, "f.yaml", f"name: f\nchannel: ai-news\n{line}\n")
+    message = problems_of(tmp_path, None)
+    assert f"f.yaml: {problem}" in message
+    if line.startswith("exclude: [x"):
+        assert "too long (81 characters; at most 80)" in message

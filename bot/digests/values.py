@@ -223,6 +223,53 @@ def parse_topics(value: object, matcher: TopicMatcher, *, key: str = "topics") -
     return tuple(topics)
 
 
+MAX_FILTER_ENTRIES = 50  # per filter key: enough for a real block list, small enough to show in a list
+MAX_FILTER_CHARS = 80  # per word, phrase or outlet
+FILTER_FORMS: dict[str, str] = {
+    "include": 'include="robot, self driving"',
+    "exclude": 'exclude="crypto, stock tips"',
+    "exclude_outlets": 'exclude_outlets="Example News, example.com"',
+}
+
+
+def parse_filter_list(value: object, *, key: str) -> tuple[str, ...]:
+    """A filter key's entries (``include``, ``exclude``: words or phrases; ``exclude_outlets``: outlet
+    names or domains) from a comma-separated text or a YAML list: each non-empty, at most
+    MAX_FILTER_CHARS, holding a letter or digit, at most MAX_FILTER_ENTRIES of them, repeats (ignoring
+    case) dropped. An empty list clears the filter."""
+    form = FILTER_FORMS.get(key, f"{key}=A,B")
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+        blanks = [i for i in items if isinstance(i, str) and not i.strip()]
+        if blanks and len(items) > 1:
+            raise QueryError(
+                f"{key}: {_shown(value)} has an empty entry (two commas in a row?); write {form}"
+            )
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise QueryError(f"{key}: {_shown(value)} is not a list; write {form} or a YAML list")
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise QueryError(f"{key}: {_shown(item)} is not text; each entry is a word, phrase or name")
+        text = " ".join(item.split())
+        if not text:
+            raise QueryError(f"{key}: an entry is empty; write {form}")
+        if "," in text:
+            raise QueryError(f"{key}: {_shown(text)} holds a comma; give each entry as its own list item")
+        if len(text) > MAX_FILTER_CHARS:
+            raise QueryError(
+                f"{key}: {_shown(text)} is too long ({len(text)} characters; at most {MAX_FILTER_CHARS})"
+            )
+        if not any(ch.isalnum() for ch in text):
+            raise QueryError(f"{key}: {_shown(text)} has no letter or digit to match; write {form}")
+        out.setdefault(text.casefold(), text)
+    if len(out) > MAX_FILTER_ENTRIES:
+        raise QueryError(f"{key}: {len(out)} entries is too many; at most {MAX_FILTER_ENTRIES}")
+    return tuple(out.values())
+
+
 def parse_channel(value: object, *, key: str = "channel", allow_bare_name: bool = False) -> ChannelRef:
     """`<#C0123|name>`, `<#C0123>`, `#name`, `C0123`/`G0123` (and a bare `name` if allowed)."""
     text = value.strip() if isinstance(value, str) else ""

@@ -82,6 +82,15 @@ def describe(spec: DigestSpec) -> str:
         f"*{escape(spec.name)}* → {channel_label(spec.channel)} · {spec.time:%H:%M} {escape(spec.timezone)} "
         f"· {days_label(spec.days)} · {topics} · up to {spec.max_items} stories"
         + (f" · min quality {spec.min_quality:g}" if spec.min_quality else "")
+        + "".join(
+            f" · {label} {', '.join(escape(w) for w in words)}"
+            for label, words in (
+                ("with any of", spec.include),
+                ("without", spec.exclude),
+                ("not from", spec.exclude_outlets),
+            )
+            if words
+        )
     )
 
 
@@ -122,6 +131,8 @@ def _changed(key: str, value: Any) -> str:
         return f"`{days_label(frozenset(int(d) for d in value))}`"
     if key == "topics" and not value:
         return "`all topics`"
+    if key in ("include", "exclude", "exclude_outlets") and not value:
+        return "`none`"
     if key == "channel" and isinstance(value, str):
         return channel_label(value)
     if isinstance(value, float):
