@@ -130,10 +130,14 @@ class TopicMatcher:
             if name_key:
                 self._by_key.setdefault(name_key, name)
         self._aliases: dict[str, str] = {}
+        # Names of topics the aliases know but no loaded article has: absent today, never typos.
+        self._elsewhere: set[str] = set()
         for alias, target in (aliases or {}).items():
             alias_key, topic = normalize(alias), self._by_key.get(normalize(target))
             if alias_key and topic and alias_key not in self._by_key:
                 self._aliases[alias_key] = topic
+            elif not topic:
+                self._elsewhere |= {alias_key, normalize(target)}
 
         words: dict[str, set[str]] = {}
         prefixes: dict[str, set[str]] = {}
@@ -224,6 +228,20 @@ class TopicMatcher:
             return found.suggestions[:n]
         return self._closest(normalize(text), n)
 
+    def near_topics(self, text: str) -> tuple[str, ...]:
+        """The topics ``text`` is likely a misspelling of although ``match`` finds none: within one
+        edit more than ``match`` corrects by itself ("robtcs" → AI in Robotics). Empty for text of
+        under 4 characters, a topic the aliases name but no article has ("AI in Robotics" without
+        robotics articles), or text far from every topic: such a topic is absent, not misspelt."""
+        key = normalize(text)
+        allowed = _allowed_edits(len(key))
+        if not allowed or key in self._elsewhere or self.match(text).topics:
+            return ()
+        topics: set[str] = set()
+        for spelling in self._near_spellings(key, allowed + 1):
+            topics |= self._spellings[spelling]
+        return tuple(sorted(topics, key=lambda t: (t.casefold(), t)))
+
     def _result(self, topics: Iterable[str], kind: MatchKind, text: str) -> TopicMatch:
         ordered = tuple(sorted(topics, key=lambda t: (t.casefold(), t)))
         if len(ordered) == 1:
@@ -260,9 +278,9 @@ class TopicMatcher:
             topics |= self._spellings[spelling]
         return topics
 
-    def _near_spellings(self, key: str) -> list[str]:
+    def _near_spellings(self, key: str, allowed: int | None = None) -> list[str]:
         """The known spellings at the smallest allowed edit distance from ``key``."""
-        allowed = _allowed_edits(len(key))
+        allowed = _allowed_edits(len(key)) if allowed is None else allowed
         if not allowed or len(key) > self._longest + allowed:
             return []
         grams = _bigrams(key)

@@ -154,6 +154,7 @@ class Services:
     admin: AdminService
     owner: str
     listener_pool: ThreadPoolExecutor
+    digest_warnings: frozenset[str] = frozenset()  # logged already: each warning once, not every reload
 
     def answer_query(self, text: str, now: datetime) -> QueryReply:
         return self.composer.query(text, now)
@@ -173,8 +174,12 @@ class Services:
         if not folder.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        specs = load_digest_files(folder, matcher=matcher, templates=self.composer.templates.names())
-        self.store.sync_file_digests(specs, now=self.clock())
+        loaded = load_digest_files(folder, matcher=matcher, templates=self.composer.templates.names())
+        for warning in loaded.warnings:
+            if warning not in self.digest_warnings:
+                log.warning("%s", warning)
+        self.digest_warnings = frozenset(loaded.warnings)
+        self.store.sync_file_digests(loaded.specs, now=self.clock())
 
     def health_report(self) -> dict[str, Any]:
         snapshot = self.catalog.current()

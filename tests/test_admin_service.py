@@ -161,7 +161,7 @@ def test_subscribe_joins_a_public_channel(service: AdminService, channels: FakeC
         ("subscribe #old", ("C100", "ai-news"), "archived"),
         ("subscribe #nowhere", ("C100", "ai-news"), "cannot see #nowhere"),
         ("subscribe #noadmit", ("C100", "ai-news"), "could not join"),
-        ("subscribe topics=quantum", ("C100", "ai-news"), "topics"),
+        ("subscribe topics=robtcs", ("C100", "ai-news"), "topics: Unknown topic 'robtcs'. Did you mean"),
         ("subscribe topics=ai", ("C200", "robots"), None),  # joins, so this one works
     ],
 )
@@ -174,6 +174,15 @@ def test_subscribe_errors_save_nothing(
     with pytest.raises(QueryError, match=message):
         _sub(service, text, here=here)
     assert store.list_digests() == [] and store.audit_log(TEAM) == []
+
+
+def test_subscribe_keeps_a_topic_no_article_has_yet_and_warns(service: AdminService) -> None:
+    result = _sub(service, "subscribe topics=quantum,robotics")
+    assert result.spec.topics == ("quantum", "AI in Robotics")
+    assert result.warnings == (
+        "No loaded article has the topic 'quantum' yet: the digest finds no stories on it until some arrive.",
+    )
+    assert _sub(service, "subscribe max_items=3").warnings == ()  # only when topics= is given
 
 
 def test_private_channel_after_invite(service: AdminService, channels: FakeChannels) -> None:

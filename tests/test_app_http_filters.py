@@ -46,3 +46,14 @@ def test_excluded_keyword_keeps_stories_out_of_list_preview_and_post(bot: Runnin
     posted = json.dumps(message, ensure_ascii=False)
     assert "Warehouse robots get a sense of touch" in posted
     assert "laundry" not in posted.casefold()
+
+
+def test_subscribe_to_a_topic_no_article_has_yet_saves_it_with_a_warning(bot: RunningBot) -> None:
+    answer = str(_reply(bot, "subscribe topics=gardening,robotics", "s")["text"])
+    assert answer.startswith("Subscribed")
+    assert "No loaded article has the topic 'gardening' yet" in answer
+    spec = bot.services.store.get_digest("", "newsroom")
+    assert spec is not None and spec.topics == ("gardening", "AI in Robotics")
+    misspelt = str(_reply(bot, "subscribe topics=robtcs", "t")["text"])
+    assert misspelt.startswith(":warning:") and "Did you mean: AI in Robotics?" in misspelt
+    assert bot.services.store.get_digest("", "newsroom") == spec

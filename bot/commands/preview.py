@@ -88,9 +88,13 @@ def _spec(args: argparse.Namespace, digests: Path, matcher: Any, templates: tupl
     from bot.digests.spec import DigestSpec
 
     if args.digest:
-        specs = load_digest_files(digests, matcher=matcher, templates=templates)
+        specs, warnings = load_digest_files(digests, matcher=matcher, templates=templates)
         for spec in specs:
             if spec.name.casefold() == args.digest.casefold():
+                own = f"{digests / (spec.origin or '').rsplit('/', 1)[-1]}: "
+                for warning in warnings:
+                    if warning.startswith(own):
+                        print(f"warning: {warning}", file=sys.stderr)
                 return spec
         names = ", ".join(s.name for s in specs) or "none"
         raise QueryError(f"no digest named {args.digest!r} in {digests} (digests: {names})")

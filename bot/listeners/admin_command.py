@@ -107,6 +107,8 @@ def subscribed_text(result: SubscribeResult) -> str:
         head = f"No change: {describe(spec)}."
     if result.joined:
         head += f"\nI joined {channel_label(spec.channel)} to post there."
+    for warning in result.warnings:
+        head += f"\n:information_source: {escape(warning)}"
     return head
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.admin.grammar import USAGES, AdminCommand, resolve_subscribe
 from bot.digests.spec import DigestSpec
-from bot.digests.values import ChannelRef
+from bot.digests.values import ChannelRef, topic_warnings
 from bot.errors import NewsbotError, QueryError
 from bot.store.base import Store
 from bot.store.codec import spec_diff
@@ -64,6 +64,7 @@ class SubscribeResult:
     created: bool
     changes: Mapping[str, list[Any]]
     joined: bool
+    warnings: tuple[str, ...] = ()  # e.g. a topic no loaded article has yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +132,10 @@ class AdminService:
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
             raise QueryError(_file_owned(existing, "change"))
+        matcher = self._matcher()
         spec = resolve_subscribe(
             dataclasses.replace(cmd, channel=None, name=name),
-            self._matcher(),
+            matcher,
             default_channel=ChannelRef(channel.id, channel.name),
             existing=existing,
             team_id=team_id,
@@ -144,7 +146,10 @@ class AdminService:
         if spec != existing:
             self._store.save_digest(spec, actor=user_id, now=now)
         changes = spec_diff(existing, spec) if existing is not None else {}
-        return SubscribeResult(spec=spec, created=existing is None, changes=changes, joined=joined)
+        warnings = tuple(topic_warnings(spec.topics, matcher)) if cmd.topics else ()
+        return SubscribeResult(
+            spec=spec, created=existing is None, changes=changes, joined=joined, warnings=warnings
+        )
 
     def unsubscribe(
         self,
