@@ -319,5 +319,5 @@ class TopicMatcher:
     def _some_topics(self, limit: int = 8) -> str:
         if not self._topics:
             return "(none loaded)"
-        more = ", …" if len(self._topics) > limit else ""
+        more = f" … and {len(self._topics) - limit} more" if len(self._topics) > limit else ""
         return ", ".join(self._topics[:limit]) + more

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     matcher = TopicMatcher.with_default_aliases(index.topic_names)
     digests = inputs.digests_dir(args)
     templates = Templates.load(digests / "templates")
-    spec = _spec(args, digests, matcher, templates.names())
+    spec = _spec(args, digests, matcher, templates.names(), index)
     digest = compose_digest(index, spec, now, since=None, max_items=args.max_items)
     payload = render_digest(digest, templates)
     inputs.print_payload(payload, as_json=args.json)
@@ -83,7 +83,31 @@ def _empty_hint(spec: Any, now: datetime, newest: datetime | None) -> str:
     return f"{said}; the newest is from {newest:%Y-%m-%d %H:%M} UTC (try --now {suggestion})."
 
 
-def _spec(args: argparse.Namespace, digests: Path, matcher: Any, templates: tuple[str, ...]) -> Any:
+TOPICS_SHOWN = 15
+
+
+def _resolve(text: str, matcher: Any, index: Any) -> str:
+    """The topic ``text`` means, or QueryError with the closest topics and the topics there are."""
+    found = matcher.match(text)
+    if len(found.topics) == 1:
+        return str(found.topics[0])
+    if found.ambiguous:
+        matcher.resolve(text)  # raises: "'x' is ambiguous: A, B. Which one?"
+    sizes = {name: len(index.by_topic.get(name.casefold(), ())) for name in matcher.topics}
+    ranked = sorted(sizes, key=lambda name: (-sizes[name], name.casefold()))
+    shown = ", ".join(f"{name} ({sizes[name]})" for name in ranked[:TOPICS_SHOWN])
+    more = f" … and {len(ranked) - TOPICS_SHOWN} more" if len(ranked) > TOPICS_SHOWN else ""
+    close = matcher.near_topics(text) or matcher.suggest(text)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise QueryError(
+        f"Unknown topic {text.strip()!r}.{hint} Topics (stories): {shown}{more}. "
+        "`newsbot check` lists every topic; `newsbot query TEXT` also searches titles and excerpts."
+    )
+
+
+def _spec(
+    args: argparse.Namespace, digests: Path, matcher: Any, templates: tuple[str, ...], index: Any
+) -> Any:
     from bot.digests.files import load_digest_files
     from bot.digests.spec import DigestSpec
 
@@ -100,6 +124,8 @@ def _spec(args: argparse.Namespace, digests: Path, matcher: Any, templates: tupl
         raise QueryError(f"no digest named {args.digest!r} in {digests} (digests: {names})")
     topics: tuple[str, ...] = ()
     if args.topics:
-        topics = tuple(dict.fromkeys(matcher.resolve(t) for t in args.topics.split(",") if t.strip()))
+        topics = tuple(
+            dict.fromkeys(_resolve(t, matcher, index) for t in args.topics.split(",") if t.strip())
+        )
     title = f"Preview: {', '.join(topics)}" if topics else "Preview: all topics"
     return DigestSpec(name="preview", channel="preview", topics=topics, title=title)
