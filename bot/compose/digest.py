@@ -6,7 +6,7 @@ before it is judged, so preview, `/news-admin post` and scheduled posts show the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from bot.compose import ranking
@@ -32,7 +32,7 @@ def _lead_filter(spec: DigestSpec) -> Callable[[Article], bool]:
 def filtered_entry(entry: StoryEntry, story_filter: StoryFilter, index: StoryIndex) -> StoryEntry | None:
     """What ``story_filter`` leaves of a story: the same entry when it keeps everything, None when it
     keeps no article, else the story of the remaining articles (best remaining one as lead)."""
-    members = (entry.lead, *entry.merged)
+    members = _members(entry)
     kept = [a for a in members if story_filter.keeps_article(a)]
     if not kept:
         return None
@@ -43,7 +43,7 @@ def filtered_entry(entry: StoryEntry, story_filter: StoryFilter, index: StoryInd
 
 
 def _filtered(
-    index: StoryIndex, spec: DigestSpec, positions: Iterator[int]
+    index: StoryIndex, spec: DigestSpec, positions: Iterable[int]
 ) -> Iterator[tuple[StoryEntry, StoryEntry]]:
     """(index entry, what the spec's keyword and outlet filters leave of it) for each position."""
     story_filter = StoryFilter.of(spec)
@@ -59,6 +59,10 @@ def _filtered(
             yield entry, kept
 
 
+def _members(entry: StoryEntry) -> tuple[Article, ...]:
+    return (entry.lead, *entry.merged)
+
+
 def _eligible(
     index: StoryIndex, spec: DigestSpec, now: datetime, since: datetime | None
 ) -> Iterator[tuple[StoryEntry, StoryEntry]]:
@@ -66,7 +70,17 @@ def _eligible(
     (see ``bot.compose.ranking``); a filtered story may rank lower than its position."""
     start = ranking.window_start(now, since, spec.window_hours)
     passes = _lead_filter(spec)
-    for original, entry in _filtered(index, spec, index.ranked(spec.topics)):
+    positions: Iterable[int] = index.ranked(spec.topics)
+    if StoryFilter.of(spec) is not None:
+        # Filtering costs a text search per article: only for stories with a member in the window
+        # (a filtered story's lead is one of its members).
+        stories = index.stories
+        positions = [
+            pos
+            for pos in positions
+            if any(ranking.in_window(a.published, start, now) for a in _members(stories[pos]))
+        ]
+    for original, entry in _filtered(index, spec, positions):
         if ranking.in_window(entry.lead.published, start, now) and passes(entry.lead):
             yield original, entry
 
@@ -75,9 +89,24 @@ def newest_story(index: StoryIndex, spec: DigestSpec, now: datetime) -> datetime
     """When the newest story passing every filter of the spec (topics, types, quality, keywords,
     outlets) was published, by ``now`` if any was, else at any time: what an empty preview can point to."""
     passes = _lead_filter(spec)
-    leads = (entry.lead for _, entry in _filtered(index, spec, index.ranked(spec.topics)))
-    times = [lead.published for lead in leads if passes(lead)]
-    return max((t for t in times if t <= now), default=None) or max(times, default=None)
+    # Newest member first: once a passing story by ``now`` is found, no story whose members are all
+    # older can beat it, so filtering stops early.
+    newest_first = sorted(
+        ((max(a.published for a in _members(index.stories[pos])), pos) for pos in index.ranked(spec.topics)),
+        reverse=True,
+    )
+    best_by_now: datetime | None = None
+    best_any: datetime | None = None
+    for newest_member, pos in newest_first:
+        if best_by_now is not None and newest_member <= best_by_now:
+            break
+        for _, entry in _filtered(index, spec, [pos]):
+            if passes(entry.lead):
+                published = entry.lead.published
+                best_any = max(best_any or published, published)
+                if published <= now:
+                    best_by_now = max(best_by_now or published, published)
+    return best_by_now or best_any
 
 
 def compose_digest(

@@ -11,8 +11,8 @@ Rules (documented for users in digests/README.md):
 - ``include``: an article is kept only if its title or excerpt holds at least one of the words (any,
   not all). Several words narrow nothing; they widen what passes.
 - ``exclude_outlets``: an entry matches an outlet's name (provider, ignoring case and spacing) or,
-  when it looks like a domain, the outlet's domain and every subdomain of it ("example.com" also
-  leaves out "news.example.com"; a leading "www." is ignored).
+  when it looks like a domain, the outlet's domain (else the host of its URL) and every subdomain
+  of it ("example.com" also leaves out "news.example.com"; a leading "www." is ignored).
 
 Articles are filtered before they form stories: a story whose lead is left out is led by its best
 remaining article, a story with no remaining article is dropped, and related coverage from an excluded
@@ -111,12 +111,12 @@ class StoryFilter:
         )
 
     def excluded_outlet(self, provider: str, domain: str, url: str) -> bool:
-        if self.outlet_names and provider and fold(provider) in self.outlet_names:
+        """Whether an item of this provider, domain (else the URL's host) is left out."""
+        if self.outlet_names and provider and _folded(provider) in self.outlet_names:
             return True
         if self.outlet_domains:
-            for host in {domain.strip().casefold().removeprefix("www."), _host(url)}:
-                if host and any(host == d or host.endswith("." + d) for d in self.outlet_domains):
-                    return True
+            host = domain.strip().casefold().removeprefix("www.") or _host(url)
+            return bool(host) and any(host == d or host.endswith("." + d) for d in self.outlet_domains)
         return False
 
     def _mentions(self, phrases: tuple[str, ...], texts: Iterable[str]) -> bool:
