@@ -235,7 +235,8 @@ def test_preview_unknown_topic_on_the_sample_lists_topics_and_suggests(
 ) -> None:
     code, out, err = run(capsys, "preview", "--topics", "robotics")
     assert code == 2 and out == ""
-    assert "Unknown topic 'robotics'. Topics (stories): AI (29), Computer Vision (6), AI in Autos (4)," in err
+    assert "No article here has the topic 'AI in Robotics' ('robotics'). Topics (stories): AI (29), " in err
+    assert "Computer Vision (6), AI in Autos (4)," in err
     assert "Portals (1)." in err  # every topic of the sample (fewer than 15), with its story count
     code, _, err = run(capsys, "preview", "--topics", "compter vishun")
     assert code == 2 and "Unknown topic 'compter vishun'. Did you mean: Computer Vision? Topics" in err

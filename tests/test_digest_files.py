@@ -451,3 +451,16 @@ def test_a_topic_absent_today_is_a_warning_at_start_up_and_in_check(tmp_path: Pa
         f"{typo}: topics: Unknown topic 'compter vishun'. Did you mean: Computer Vision?"
     ]
     assert report.warnings == loaded.warnings[:1]
+
+
+def test_an_absent_topic_the_aliases_know_keeps_its_real_name() -> None:
+    # On the bundled sample there are no robotics articles; the aliases still know the topic's name,
+    # so the digest keeps "AI in Robotics" and finds those stories once such articles are loaded.
+    sample = TopicMatcher.with_default_aliases(["AI", "Computer Vision", "AI in Autos"])
+    topics, warnings = resolve_topics("robotics, robots, google", sample, strict=True)
+    assert topics == ("AI in Robotics", "Google AI")
+    assert warnings[0] == (
+        "topics: no loaded article has the topic 'AI in Robotics' ('robotics'); the digest finds no "
+        "stories on it until such articles are loaded"
+    )
+    assert sample.near_topics("robotics") == ()  # absent, not a misspelling of a loaded topic

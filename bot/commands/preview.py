@@ -97,10 +97,16 @@ def _resolve(text: str, matcher: Any, index: Any) -> str:
     ranked = sorted(sizes, key=lambda name: (-sizes[name], name.casefold()))
     shown = ", ".join(f"{name} ({sizes[name]})" for name in ranked[:TOPICS_SHOWN])
     more = f" … and {len(ranked) - TOPICS_SHOWN} more" if len(ranked) > TOPICS_SHOWN else ""
-    close = matcher.near_topics(text) or matcher.suggest(text)
+    absent = matcher.absent_topic(text)
+    close = () if absent else matcher.near_topics(text) or matcher.suggest(text)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    what = (
+        f"No article here has the topic {absent!r} ({text.strip()!r})"
+        if absent
+        else f"Unknown topic {text.strip()!r}"
+    )
     raise QueryError(
-        f"Unknown topic {text.strip()!r}.{hint} Topics (stories): {shown}{more}. "
+        f"{what}.{hint} Topics (stories): {shown}{more}. "
         "`newsbot check` lists every topic; `newsbot query TEXT` also searches titles and excerpts."
     )
 

@@ -235,12 +235,14 @@ def resolve_topics(
                     problems.append(message)
                     continue
                 warnings.append(f"{key}: {message} Until it is fixed, the digest finds no stories on it.")
+                topic = item
             else:
+                topic = matcher.absent_topic(item) or item
+                named = repr(topic) if topic == item else f"{topic!r} ({item!r})"
                 warnings.append(
-                    f"{key}: no loaded article has the topic {item!r}; the digest finds no stories on it "
+                    f"{key}: no loaded article has the topic {named}; the digest finds no stories on it "
                     "until such articles are loaded"
                 )
-            topic = item
         if topic not in topics:
             topics.append(topic)
     if problems:
