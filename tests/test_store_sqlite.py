@@ -115,6 +115,20 @@ def test_codec_round_trips_every_field() -> None:
     assert spec_from_dict({"name": "x", "channel": "C1", "future_field": 1}) == DigestSpec("x", "C1")
 
 
+def test_filters_round_trip_and_old_rows_have_none(store: SQLiteStore) -> None:
+    spec = DigestSpec(
+        "f", "C1", include=("robot",), exclude=("crypto", "stock tips"), exclude_outlets=("example.com",)
+    )
+    assert spec_to_dict(spec)["exclude"] == ["crypto", "stock tips"]
+    store.save_digest(spec, actor="U1", now=NOW)
+    assert store.get_digest("", "f") == spec
+    # A row written before the filters existed has no such keys: no filter.
+    old = spec_to_dict(DigestSpec("g", "C1"))
+    for key in ("include", "exclude", "exclude_outlets"):
+        del old[key]
+    assert spec_from_dict(old) == DigestSpec("g", "C1")
+
+
 # --- digests and audit -------------------------------------------------------------------------
 def test_digests_are_keyed_by_team_and_audited(store: SQLiteStore) -> None:
     s: Store = store  # the class satisfies the Protocol
