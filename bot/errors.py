@@ -27,6 +27,18 @@ class StoreError(NewsbotError):
     """The store cannot complete an operation (database unreadable, migration failed, ...)."""
 
 
+class DatabaseFileError(StoreError):
+    """The SQLite file under a running store was deleted, replaced or made read-only; nothing was written.
+
+    ``path``: the database file; ``problem``: "deleted", "replaced" or "read-only".
+    """
+
+    def __init__(self, path: str, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
+
+
 class SlackPostError(NewsbotError):
     """Posting to Slack failed in a way retries will not fix. ``code`` is Slack's error string."""
 
