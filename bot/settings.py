@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from bot.errors import ConfigError
+from bot.store.factory import DEFAULT_DB, describe_db, parse_db
 
 DEFAULT_DOTENV = Path(".env")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -46,7 +47,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     articles: tuple[Path, ...] = ()
-    db_path: Path = Path("newsbot.db")
+    db_path: Path | str = Path("newsbot.db")  # a str is a postgresql:// URL (bot.store.factory)
     admins: frozenset[str] = frozenset()
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
@@ -68,7 +69,7 @@ class Settings:
             f"slack_signing_secret={shown(self.slack_signing_secret)}, "
             f"slack_app_token={shown(self.slack_app_token)}, slack_api_url={self.slack_api_url!r}, "
             f"port={self.port}, articles={tuple(str(p) for p in self.articles)!r}, "
-            f"db_path={str(self.db_path)!r}, admins={sorted(self.admins)!r}, "
+            f"db_path={describe_db(self.db_path)!r}, admins={sorted(self.admins)!r}, "
             f"digests_dir={str(self.digests_dir)!r}, "
             f"cache_path={str(self.cache_path) if self.cache_path else None!r}, "
             f"grace_hours={self.grace_hours}, reload_minutes={self.reload_minutes}, "
@@ -133,7 +134,7 @@ class Settings:
             slack_api_url=parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url),
             port=parse("PORT", 3000, _port),
             articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
-            db_path=parse("NEWSBOT_DB", Path("newsbot.db"), Path),
+            db_path=parse("NEWSBOT_DB", DEFAULT_DB, parse_db),
             admins=parse("NEWSBOT_ADMINS", frozenset(), _admins),
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, Path),

@@ -10,9 +10,10 @@ writer works.
 
 The file under a running store: only the first connection (start-up, which migrates) may create the
 file; every later one opens it with ``mode=rw``, so a deleted file is an error instead of a fresh
-empty database. Every read and write first checks (one ``os.stat``) that the path is still the file
-that was opened (same device and inode), and every write checks again after its commit: a write that
-went to a deleted or replaced file is reported as failed, never as done. Deleted, replaced or
+empty database. Every read and write first checks (one ``stat`` and a 16-byte read) that the path is
+still the file that was opened (same device and inode, still an SQLite header), and every write
+checks again after its commit: a write that went to a deleted or replaced file is reported as
+failed, never as done. Deleted, replaced or
 corrupt stays broken until restart (``DatabaseFileError``); read-only lasts while the file has no
 write permission.
 """
@@ -33,6 +34,7 @@ from urllib.parse import quote
 
 from bot.errors import DatabaseFileError, StoreError
 
+_MAGIC = b"SQLite format 3\x00"
 _STICKY = {
     "deleted": "was deleted while newsbot was running",
     "replaced": "was replaced by another file while newsbot was running",
@@ -72,6 +74,7 @@ class Connections:
         self._pid = os.getpid()
         self._closed = False
         self._identity: tuple[int, int] | None = None  # (device, inode) once start-up is done
+        self._header = False
         self._broken: DatabaseFileError | None = None  # deleted, replaced, corrupt: until restart
         self._readonly: DatabaseFileError | None = None  # while the file stays read-only
 
@@ -83,6 +86,7 @@ class Connections:
         """Start-up is done: from now on the file must exist and stay the same file."""
         st = self.path.stat()
         self._identity = (st.st_dev, st.st_ino)
+        self._header = _header(self.path) == _MAGIC  # (always true once migrated; cheap to be sure)
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -128,6 +132,8 @@ class Connections:
             raise StoreError(f"cannot check the database file {self.path}: {exc}") from exc
         if (st.st_dev, st.st_ino) != self._identity:
             raise self._break("replaced", f" (device/inode {self._identity} is now {(st.st_dev, st.st_ino)})")
+        if self._header and _header(self.path) != _MAGIC:  # overwritten in place (cp garbage newsbot.db)
+            raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
         if writing:
             if not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(
                 self.path, os.W_OK
@@ -198,6 +204,14 @@ class Connections:
     def open_count(self) -> int:
         """Connections still open (one per live thread that used the store)."""
         return len(self._all)
+
+
+def _header(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(len(_MAGIC))
+    except OSError:
+        return b""
 
 
 def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:

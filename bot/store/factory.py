@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.store.base import Store
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+DEFAULT_DB: str | Path = Path("newsbot.db")
 
 
 def is_postgres(db: str | Path) -> bool:
