@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -77,7 +78,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: "smart" shutdown; our clients are gone by now
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are disconnected
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:

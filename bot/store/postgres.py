@@ -70,7 +70,8 @@ class _Tx:
 
 class PostgresStore(SqlStore):
     """``PostgresStore("postgresql://user:pass@host/db")`` connects, migrates and keeps a pool of
-    up to ``pool_size`` connections (one per thread working at once is enough)."""
+    up to ``pool_size`` connections (one per thread working at once is enough). An operation that
+    cannot get a working connection within ``connect_timeout`` seconds raises StoreError."""
 
     CLAIM_LOCK = " FOR UPDATE SKIP LOCKED"
     URL_ORDER = "id"
@@ -95,7 +96,10 @@ class PostgresStore(SqlStore):
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": int(connect_timeout)},
             open=False,
             name="newsbot",
-            timeout=30.0,
+            timeout=connect_timeout,  # for a free connection: all busy, or the server unreachable
+            # One round trip per use (~5% of a claim) so that connections broken by a server restart
+            # or failover are replaced before a statement fails on them.
+            check=ConnectionPool.check_connection,
         )
         try:
             self._pool.open(wait=True, timeout=connect_timeout)

@@ -18,8 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import StoreError
 from bot.store.codec import dt_from_db, dt_to_db
 from bot.store.connection import Connections, dict_cursor
+from bot.store.factory import describe_db
 from bot.store.migrate import migrate
 from bot.store.owners import local_owner_dead
 from bot.store.sql import FILE_ACTOR, Row, SqlStore, dumps
@@ -56,6 +58,8 @@ class SQLiteStore(SqlStore):
         owner_dead: Callable[[str | None], bool] = local_owner_dead,
     ) -> None:
         super().__init__(owner_dead=owner_dead)
+        if isinstance(path, str) and "://" in path:
+            raise StoreError(f"{describe_db(path)} is a URL, not a SQLite file; open it with open_store()")
         self.path = Path(path)
         self._db = Connections(self.path, busy_timeout=busy_timeout)
         migrate(self._db.get())
