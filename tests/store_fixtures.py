@@ -1,9 +1,9 @@
 """Store fixtures for every backend: ``db`` is a database target (a SQLite file path or a PostgreSQL
-URL of a fresh database), ``store`` the opened store; both are parametrised over the backends.
+URL of a fresh, empty schema), ``store`` the opened store; both are parametrised over the backends.
 
-The PostgreSQL server (tests/pgserver.py) starts once per session. Without server binaries the
-PostgreSQL half is skipped locally; in CI (``CI=true``) it fails instead, so CI can never pass
-without having run it.
+The PostgreSQL server (tests/pgserver.py) starts once per session; each test gets a new schema.
+Without server binaries the PostgreSQL half is skipped locally; in CI (``CI=true``) it fails
+instead, so CI can never pass without having run it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str 
     if backend == "sqlite":
         return tmp_path / "newsbot.db"
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
+    return server.create_schema()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -85,8 +85,8 @@ def stored_schema_version(db: str | Path) -> int:
 def table_names(db: str | Path) -> set[str]:
     if is_postgres(db):
         with psycopg.connect(str(db)) as pg:
-            rows = pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-            return {r[0] for r in rows}
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            return {r[0] for r in pg.execute(query).fetchall()}
     conn = sqlite3.connect(db)
     try:
         return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
