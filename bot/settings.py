@@ -22,7 +22,7 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from bot.errors import ConfigError
-from bot.store.factory import DEFAULT_DB, describe_db, parse_db
+from bot.store.target import DEFAULT_DB, describe_db, parse_db
 
 DEFAULT_DOTENV = Path(".env")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"

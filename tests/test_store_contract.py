@@ -182,7 +182,7 @@ def test_claim_lifecycle_expiry_takeover_keeps_post_key(store: Store) -> None:
     assert _claim(store, owner="a") is None  # a live claim blocks its own owner too
     assert _claim(store, now=NOW + LEASE - timedelta(seconds=1), owner="b") is None
     second = _claim(store, now=NOW + LEASE, owner="b")
-    assert second is not None and (second.attempt, second.owner) == (2, "b")
+    assert second is not None and (second.attempt, second.owner, second.dead_owner) == (2, "b", None)
     assert second.post_key == first.post_key
     # The dead owner's late release must not undo the new owner's claim.
     store.release(first, retry_at=NOW, error="late", now=NOW + LEASE)
@@ -441,6 +441,7 @@ def test_claim_of_a_killed_process_on_this_host_is_taken_over_at_once(db: str | 
             proc.wait()
     taken = _claim(store, now=soon, owner="b")  # 4 minutes 59 before the lease ends
     assert taken is not None and (taken.attempt, taken.post_key) == (2, post_key)
+    assert taken.dead_owner == f"{socket.gethostname()}:{proc.pid}:0a1b2c3d"
     assert _claim(store, now=soon, owner="c") is None  # and now b holds it
 
     # The same dead pid under another host's name proves nothing here: that claim waits its lease.

@@ -35,7 +35,8 @@ class Claim:
 
     ``post_key`` identifies the message (sent as message metadata) and stays the same across attempts.
     ``attempt`` counts from 1; above 1, an earlier attempt may have reached Slack, so the poster looks
-    for ``post_key`` in the channel before posting again.
+    for ``post_key`` in the channel before posting again. ``dead_owner``: the owner whose claim was
+    taken over before its lease ended because its process is gone (bot.store.owners), else None.
     """
 
     team_id: str
@@ -46,6 +47,7 @@ class Claim:
     attempt: int
     owner: str
     expires: datetime
+    dead_owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

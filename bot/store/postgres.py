@@ -30,10 +30,10 @@ from psycopg_pool import ConnectionPool
 
 from bot.errors import StoreError
 from bot.store.codec import require_utc
-from bot.store.factory import describe_db
 from bot.store.migrate import Migration, bundled_migrations, pending, split_statements
 from bot.store.owners import local_owner_dead
 from bot.store.sql import Row, SqlStore, Tx, dumps
+from bot.store.target import describe_db
 
 # pg_advisory_xact_lock key for migrations: "news" in ASCII.
 _MIGRATION_LOCK = 0x6E657773

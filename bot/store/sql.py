@@ -233,32 +233,34 @@ class SqlStore(ABC):
                 (team_id, digest, occ, channel, uuid.uuid4().hex, owner, until, at),
             )
             if inserted:
-                post_key, attempt = inserted[0]["post_key"], 1
+                post_key, attempt, dead_owner = inserted[0]["post_key"], 1, None
             else:
                 select = f"SELECT * FROM posts WHERE {_POST_KEY}{self.CLAIM_LOCK}"  # noqa: S608 - constants
                 rows = tx.rows(select, (team_id, digest, occ))
-                if not rows or not self._claimable(rows[0], now_utc):
+                verdict = self._claimable(rows[0], now_utc) if rows else None
+                if verdict is None:
                     return None  # (no row: another caller holds it locked this very moment)
                 row = rows[0]
-                post_key, attempt = row["post_key"], row["attempts"] + 1
+                post_key, attempt, dead_owner = row["post_key"], row["attempts"] + 1, verdict or None
                 tx.run(
                     "UPDATE posts SET status = 'claimed', channel = ?, attempts = ?, owner = ?, expires = ?,"
                     " retry_at = NULL, updated_at = ? WHERE id = ?",
                     (channel, attempt, owner, until, at, row["id"]),
                 )
-        return Claim(team_id, digest, occ_utc, channel, post_key, attempt, owner, expires)
+        return Claim(team_id, digest, occ_utc, channel, post_key, attempt, owner, expires, dead_owner)
 
-    def _claimable(self, row: Row, now: datetime) -> bool:
+    def _claimable(self, row: Row, now: datetime) -> str | None:
+        """None: not claimable now; "": claimable; an owner: claimable because that owner is dead."""
         if row["status"] == "failed":
-            return row["retry_at"] is None or self._from_dt(row["retry_at"]) <= now
+            return "" if row["retry_at"] is None or self._from_dt(row["retry_at"]) <= now else None
         if row["status"] != "claimed":
-            return False
+            return None
         if self._from_dt(row["expires"]) <= now:
-            return True
+            return ""
         if self._owner_dead(row["owner"]):
             log.info("taking over the claim of %s at once: that process no longer exists", row["owner"])
-            return True
-        return False
+            return str(row["owner"])
+        return None
 
     def finish(self, claim: Claim, *, ts: str, urls: Sequence[str], now: datetime) -> None:
         """Records the post even if the lease ran out meanwhile: the message is in the channel."""

@@ -21,10 +21,10 @@ from typing import Any
 from bot.errors import StoreError
 from bot.store.codec import dt_from_db, dt_to_db
 from bot.store.connection import Connections, dict_cursor
-from bot.store.factory import describe_db
 from bot.store.migrate import migrate
 from bot.store.owners import local_owner_dead
 from bot.store.sql import FILE_ACTOR, Row, SqlStore, dumps
+from bot.store.target import describe_db
 
 __all__ = ["FILE_ACTOR", "SQLiteStore"]
 
