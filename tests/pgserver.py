@@ -106,7 +106,9 @@ def start_server(timeout: float = 60.0) -> PostgresServer:
             "no PostgreSQL server binaries (looked in /usr/lib/postgresql/*/bin and pg_config); "
             "run `make postgres` (Debian/Ubuntu, as root) or install PostgreSQL"
         )
-    root = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
+    # As root the server runs as `postgres`, which must reach the folder: /tmp, not a private $TMPDIR.
+    parent = "/tmp" if os.geteuid() == 0 and Path("/tmp").is_dir() else None
+    root = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir=parent))
     data = root / "data"
     user: int | None = None
     group: int | None = None

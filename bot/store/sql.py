@@ -6,10 +6,11 @@ locks the row it is about to change, and how ``digests`` is locked for a read-mo
 here is the subset both understand (``?`` placeholders are translated for psycopg,
 ``INSERT … ON CONFLICT``, ``RETURNING``).
 
-Claims: a missing row is inserted with ``ON CONFLICT DO NOTHING`` (exactly one of several racing
-callers inserts it); an existing row is read under the backend's lock, judged in Python (lease
-expired, owner provably dead, retry due) and updated in the same transaction, so two callers on any
-number of hosts can never both take it.
+Claims: a plain read first answers the common "not yours" (posted, skipped, a live claim) without
+a write lock. Otherwise a missing row is inserted with ``ON CONFLICT DO NOTHING`` (exactly one of
+several racing callers inserts it); an existing row is read again under the backend's lock, judged
+in Python (lease expired, owner provably dead, retry due) and updated in the same transaction, so
+two callers on any number of hosts can never both take it.
 
 Precedence of digest definitions: a digest defined in digests/*.yaml is owned by the file. On every
 ``sync_file_digests`` the file's definition replaces a Slack-created digest of the same name (with an
@@ -225,6 +226,11 @@ class SqlStore(ABC):
         occ_utc, now_utc = require_utc(occurrence, "occurrence"), require_utc(now, "now")
         expires = require_utc(now + lease, "expires")
         occ, at, until = self._dt(occ_utc), self._dt(now_utc), self._dt(expires)
+        # Most calls lose (posted already, or another process holds it): say so from a plain read,
+        # without taking a write lock. Only "maybe claimable" goes on to the locked decision below.
+        seen = self._read(f"SELECT * FROM posts WHERE {_POST_KEY}", (team_id, digest, occ))  # noqa: S608
+        if seen and self._claimable(seen[0], now_utc) is None:
+            return None
         with self._write() as tx:
             inserted = tx.rows(
                 "INSERT INTO posts (team_id, digest, occurrence, channel, status, post_key, attempts,"
@@ -242,6 +248,8 @@ class SqlStore(ABC):
                     return None  # (no row: another caller holds it locked this very moment)
                 row = rows[0]
                 post_key, attempt, dead_owner = row["post_key"], row["attempts"] + 1, verdict or None
+                if dead_owner:
+                    log.info("taking over the claim of %s at once: that process no longer exists", dead_owner)
                 tx.run(
                     "UPDATE posts SET status = 'claimed', channel = ?, attempts = ?, owner = ?, expires = ?,"
                     " retry_at = NULL, updated_at = ? WHERE id = ?",
@@ -257,10 +265,7 @@ class SqlStore(ABC):
             return None
         if self._from_dt(row["expires"]) <= now:
             return ""
-        if self._owner_dead(row["owner"]):
-            log.info("taking over the claim of %s at once: that process no longer exists", row["owner"])
-            return str(row["owner"])
-        return None
+        return str(row["owner"]) if self._owner_dead(row["owner"]) else None
 
     def finish(self, claim: Claim, *, ts: str, urls: Sequence[str], now: datetime) -> None:
         """Records the post even if the lease ran out meanwhile: the message is in the channel."""
