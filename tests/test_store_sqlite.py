@@ -109,6 +109,7 @@ def test_deleted_file_fails_every_write_and_creates_nothing(tmp_path: Path) -> N
     assert not path.exists() and _files(tmp_path) == set()  # no fresh empty database appeared
     assert store.problem is not None and "deleted" in store.problem and str(path) in store.problem
     store.close()
+    assert _files(tmp_path) == set()  # not on close either
 
 
 def test_file_replaced_by_garbage_is_a_clear_error(tmp_path: Path) -> None:
