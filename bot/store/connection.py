@@ -10,8 +10,9 @@ writer works.
 
 The file under a running store: only the first connection (start-up, which migrates) may create the
 file; every later one opens it with ``mode=rw``, so a deleted file is an error instead of a fresh
-empty database. Every read and write first checks (one ``stat`` and a 16-byte read) that the path is
-still the file that was opened (same device and inode, still an SQLite header), and every write
+empty database. Every read and write first checks (one ``stat``; a 16-byte read when size or mtime
+moved) that the path is still the file that was opened (same device and inode, still an SQLite
+header), and every write
 checks again after its commit: a write that went to a deleted or replaced file is reported as
 failed, never as done. Deleted, replaced or
 corrupt stays broken until restart (``DatabaseFileError``); read-only lasts while the file has no
@@ -75,6 +76,7 @@ class Connections:
         self._closed = False
         self._identity: tuple[int, int] | None = None  # (device, inode) once start-up is done
         self._header = False
+        self._verified: tuple[int, int] | None = None  # (size, mtime) when the header was last read
         self._broken: DatabaseFileError | None = None  # deleted, replaced, corrupt: until restart
         self._readonly: DatabaseFileError | None = None  # while the file stays read-only
 
@@ -132,8 +134,12 @@ class Connections:
             raise StoreError(f"cannot check the database file {self.path}: {exc}") from exc
         if (st.st_dev, st.st_ino) != self._identity:
             raise self._break("replaced", f" (device/inode {self._identity} is now {(st.st_dev, st.st_ino)})")
-        if self._header and _header(self.path) != _MAGIC:  # overwritten in place (cp garbage newsbot.db)
-            raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
+        # Overwritten in place (cp garbage newsbot.db)? Read the header again only when size or mtime moved.
+        seen = (st.st_size, st.st_mtime_ns)
+        if self._header and seen != self._verified:
+            if _header(self.path) != _MAGIC:
+                raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
+            self._verified = seen
         if writing:
             if not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(
                 self.path, os.W_OK
