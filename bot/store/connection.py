@@ -12,11 +12,9 @@ The file under a running store: only the first connection (start-up, which migra
 file; every later one opens it with ``mode=rw``, so a deleted file is an error instead of a fresh
 empty database. Every read and write first checks (one ``stat``; a 16-byte read when size or mtime
 moved) that the path is still the file that was opened (same device and inode, still an SQLite
-header), and every write
-checks again after its commit: a write that went to a deleted or replaced file is reported as
-failed, never as done. Deleted, replaced or
-corrupt stays broken until restart (``DatabaseFileError``); read-only lasts while the file has no
-write permission.
+header), and every write checks again after its commit: a write that went to a deleted or replaced
+file is reported as failed, never as done. Deleted, replaced or corrupt stays broken until restart
+(``DatabaseFileError``); read-only lasts while the file has no write permission.
 """
 
 from __future__ import annotations
