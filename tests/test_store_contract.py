@@ -450,3 +450,13 @@ def test_claim_of_a_killed_process_on_this_host_is_taken_over_at_once(db: str | 
     assert other is not None
     assert store.claim("T1", "other", OCC, channel="C0123", owner="b", now=soon, lease=LEASE) is None
     store.close()
+
+
+def test_hostile_names_are_data_not_sql(store: Store) -> None:
+    team, name, url = "T'; DROP TABLE posts; --", 'd?%s%(x)s"', "https://x.test/?a=1&b='%s'"
+    claim = store.claim(team, name, OCC, channel="C'1", owner="o'", now=NOW, lease=LEASE)
+    assert claim is not None
+    store.finish(claim, ts="1.2", urls=[url], now=NOW)
+    record = store.get_post(team, name, OCC)
+    assert record is not None and (record.status, record.urls, record.channel) == ("posted", (url,), "C'1")
+    assert store.posted_urls(team, "C'1") == {url} and store.post_history("T1") == []
