@@ -33,7 +33,7 @@ from bot.slack.health import PostingHealth
 from bot.slack.people import SlackPeople
 from bot.slack.poster import SlackPoster
 from bot.store.base import Store
-from bot.store.sqlite import SQLiteStore
+from bot.store.factory import open_store
 
 Clock = Callable[[], datetime]
 LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
@@ -90,7 +90,7 @@ def build_services(
     roots = settings.article_roots
     # The same default as `newsbot check`: a restart parses only new or changed files.
     library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
-    store = SQLiteStore(settings.db_path)
+    store = open_store(settings.db_path)
     health = PostingHealth()
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     poster = SlackPoster(client, health)

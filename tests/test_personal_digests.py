@@ -81,7 +81,7 @@ def test_follow_options_unfollow_and_following(bot: RunningBot) -> None:
         ("follow robotics max_items=99", "from 1 to 20"),
         ("follow robotics days=someday", "not a day"),
         ("follow robotics colour=blue", "Unknown option colour="),
-        ("follow underwater basket weaving", "underwater basket weaving"),
+        ("follow computr visn", "did you mean: computer vision"),
         ("follow", "Name at least one topic"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,8 @@ from bot.digests.files import load_digest_files
 from bot.services.catalog import Catalog, Snapshot
 from bot.slack.health import PostingHealth
 from bot.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 class Reloader:
@@ -35,6 +38,7 @@ class Reloader:
         self._digests_dir = digests_dir
         self._template_names = tuple(template_names)
         self._clock = clock
+        self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
 
     def __call__(self) -> Snapshot:
         snapshot = self._catalog.reload()
@@ -47,8 +51,12 @@ class Reloader:
         if not self._digests_dir.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        specs = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
-        self._store.sync_file_digests(specs, now=self._clock())
+        loaded = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
+        for warning in loaded.warnings:
+            if warning not in self._logged_warnings:
+                log.warning("%s", warning)
+        self._logged_warnings = frozenset(loaded.warnings)
+        self._store.sync_file_digests(loaded.specs, now=self._clock())
 
 
 class HealthReport:
