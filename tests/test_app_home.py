@@ -347,3 +347,31 @@ def test_a_modal_digest_posts_on_schedule_exactly_once_across_a_restart(
         assert restarted.services.scheduler.tick(due + timedelta(minutes=5)) == []
     [message] = fake_slack.messages(NEWSROOM)
     assert "Robot arms learn to fold laundry" in json.dumps(message)
+
+
+# --- filters in the modal go through the grammar's filter rules -------------------------------------
+def test_the_modal_filters_are_saved_shown_and_cleared(bot: RunningBot) -> None:
+    spec = create_channel_digest(bot, exclude="laundry, Crypto", exclude_outlets="outlet3.example.com")
+    assert spec.exclude == ("laundry", "Crypto") and spec.exclude_outlets == ("outlet3.example.com",)
+    preview = button(home_of(bot, ADMIN), ids.HOME_DIGEST_PREVIEW)
+    count = len(bot.fake.opened_views()) + 1
+    click(bot, ADMIN, preview["action_id"], preview["value"])
+    shown = texts(new_modal(bot, ADMIN, count))
+    assert "Robot arms learn to fold laundry" not in shown  # excluded keyword
+    assert "Warehouse robots get a sense of touch" in shown
+    edit = button(home_of(bot, ADMIN), ids.HOME_DIGEST_EDIT)
+    count = len(bot.fake.opened_views()) + 1
+    click(bot, ADMIN, edit["action_id"], edit["value"])
+    modal = new_modal(bot, ADMIN, count)
+    assert "laundry, Crypto" in texts(modal)  # the form shows the current filter
+    assert submit(bot, ADMIN, modal, exclude="").body == ""  # emptied: the filter is cleared
+    saved = wait_for(lambda: (s := bot.services.store.get_digest("", "newsroom")) and not s.exclude and s)
+    assert saved and saved.exclude_outlets == ("outlet3.example.com",)
+
+
+def test_a_bad_filter_is_refused_under_its_field(bot: RunningBot) -> None:
+    click(bot, ADMIN, ids.HOME_DIGEST_NEW)
+    modal = new_modal(bot, ADMIN, 1)
+    answer = submit(bot, ADMIN, modal, channel=NEWSROOM, topics=["AI"], include="x" * 81).json()
+    assert list(answer["errors"]) == ["digest.include"]
+    assert bot.services.store.list_digests() == []

@@ -231,3 +231,13 @@ def test_the_dm_digest_uses_the_same_post_record_as_channel_digests(bot: Running
     assert record is not None and record.ts == message["ts"] and record.channel == ALICE_DM
     metadata: dict[str, Any] = message["metadata"]
     assert metadata["event_payload"]["post_key"] == record.post_key
+
+
+def test_follow_with_a_filter_keeps_those_stories_out_of_the_dm(bot: RunningBot) -> None:
+    assert "07:30" in news(bot, 'follow robotics time=07:30 exclude="laundry"')
+    spec = bot.services.store.get_digest("", personal_name(ALICE))
+    assert spec is not None and spec.exclude == ("laundry",)
+    bot.services.scheduler.tick(DUE + timedelta(minutes=1))
+    [message] = dm_texts(bot.fake)
+    assert "Warehouse robots get a sense of touch" in message
+    assert "Robot arms learn to fold laundry" not in message
