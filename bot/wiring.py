@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.articles import ArticleLibrary, default_cache_path
 from bot.compose.render import Templates
+from bot.schedule.occurrences import next_occurrence
 from bot.schedule.runner import Scheduler
 from bot.services.catalog import Catalog, LoggedLibrary, load_templates
 from bot.services.composing import DigestComposer, QueryService
@@ -125,7 +126,7 @@ def build_services(
         ),
         subscriptions=subscriptions,
         personal=personal,
-        home=HomeService(store, personal, queries.top_topics),
+        home=HomeService(store, personal, queries.top_topics, next_occurrence),
         channel_forms=ChannelForms(subscriptions),
         reload=Reloader(
             catalog,

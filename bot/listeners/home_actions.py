@@ -24,38 +24,21 @@ from bot.listeners.home_tab import HomeTab
 from bot.listeners.modal_views import DigestModals, open_view, update_view
 from bot.listeners.news_admin_command import (
     WORKSPACE,
+    Subscriptions,
     channel_problem_text,
     digest_problem_text,
     posted_text,
 )
 from bot.listeners.share_action import Answers
-from bot.services.subscriptions import PostNowResult, PreviewResult
 from bot.views import ids
 from bot.views.modals import answer_modal, notice_modal
 
 log = logging.getLogger(__name__)
 
 
-class ChannelDigests(Protocol):
-    """The channel digest changes the buttons make (bot.services.subscriptions.SubscriptionService)."""
-
-    def unsubscribe(
-        self,
-        team_id: str,
-        user_id: str,
-        channel_id: str,
-        channel_name: str | None,
-        cmd: AdminCommand,
-        now: datetime,
-    ) -> DigestSpec: ...
-
-    def preview(
-        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
-    ) -> list[PreviewResult]: ...
-
-    def post(
-        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
-    ) -> list[PostNowResult]: ...
+class ChannelDigests(Subscriptions, Protocol):
+    """What the channel digest buttons need: `/news-admin`'s service, and pausing
+    (bot.services.subscriptions.SubscriptionService)."""
 
     def set_enabled(
         self, team_id: str, user_id: str, name: str, enabled: bool, now: datetime

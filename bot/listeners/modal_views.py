@@ -85,24 +85,20 @@ class DigestModals:
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str | None:
     """views.open: the view's ID; None (logged) when Slack refused (an expired trigger, a view over
     the limits)."""
-    try:
-        response = client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as err:
-        log.warning("views.open failed: %s", err.response.get("error"))
-        return None
-    except (SlackClientError, OSError) as err:
-        log.warning("views.open failed: %s", err)
-        return None
-    return str((response.get("view") or {}).get("id") or "") or None
+    return _views_call(client.views_open, trigger_id=trigger_id, view=view)
 
 
 def update_view(client: WebClient, view_id: str, view: dict[str, Any]) -> bool:
+    return _views_call(client.views_update, view_id=view_id, view=view) is not None
+
+
+def _views_call(method: Callable[..., Any], **kwargs: Any) -> str | None:
     try:
-        client.views_update(view_id=view_id, view=view)
+        response = method(**kwargs)
     except SlackApiError as err:
-        log.warning("views.update failed: %s", err.response.get("error"))
-        return False
+        log.warning("%s failed: %s", method.__name__, err.response.get("error"))
+        return None
     except (SlackClientError, OSError) as err:
-        log.warning("views.update failed: %s", err)
-        return False
-    return True
+        log.warning("%s failed: %s", method.__name__, err)
+        return None
+    return str((response.get("view") or {}).get("id") or "") or None

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from bot.digests.spec import DigestSpec
 from bot.digests.values import days_label
-from bot.errors import NewsbotError
-from bot.schedule.occurrences import occurrences_between
 from bot.services.personal import PersonalDigests, is_personal
 from bot.store.base import Store
 from bot.views.data import AdminHomeData, DigestForm, DigestRow, HomeData, PersonalDigestView, TopicCount
 
-_NEXT_POST_HORIZON = timedelta(days=8)  # every schedule posts at least once a week
+# (digest, now) -> when it posts next (bot.schedule.occurrences.next_occurrence; the schedule layer
+# sits above the services, so wiring hands it in).
+NextPost = Callable[[DigestSpec, datetime], datetime | None]
 
 
 @lru_cache(maxsize=1)
@@ -59,18 +59,15 @@ def form_of(spec: DigestSpec) -> DigestForm:
     )
 
 
-def next_post(spec: DigestSpec, now: datetime) -> datetime | None:
-    try:
-        upcoming = occurrences_between(spec, now, now + _NEXT_POST_HORIZON)
-    except NewsbotError:
-        return None
-    return upcoming[0] if upcoming else None
-
-
 class HomeService:
     def __init__(
-        self, store: Store, personal: PersonalDigests, topics: Callable[[], Sequence[TopicCount]]
+        self,
+        store: Store,
+        personal: PersonalDigests,
+        topics: Callable[[], Sequence[TopicCount]],
+        next_post: NextPost,
     ) -> None:
+        self._next_post = next_post
         self._store = store
         self._personal = personal
         self._topics = topics
@@ -116,6 +113,6 @@ class HomeService:
             origin=spec.origin,
             enabled=spec.enabled,
             last_post=last.posted_at if last is not None else None,
-            next_post=next_post(spec, now) if spec.enabled else None,
+            next_post=self._next_post(spec, now) if spec.enabled else None,
             editable=spec.source != "file",
         )
