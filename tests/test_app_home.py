@@ -375,3 +375,28 @@ def test_a_bad_filter_is_refused_under_its_field(bot: RunningBot) -> None:
     answer = submit(bot, ADMIN, modal, channel=NEWSROOM, topics=["AI"], include="x" * 81).json()
     assert list(answer["errors"]) == ["digest.include"]
     assert bot.services.store.list_digests() == []
+
+
+def test_more_than_100_topics_use_a_search_menu_served_by_the_options_listener(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(120):
+        (folder / f"a{n}.md").write_text(
+            f'---\ntitle: "Story {n}"\npublishedDateTime: 2026-11-27T08:00:00Z\n'
+            f'webUrl: "https://example.com/{n}"\ntopics:\n  - Topic {n:03d}\n---\n',
+            encoding="utf-8",
+        )
+    fake_slack.add_user(ADMIN, is_admin=True)
+    with running_bot(tmp_path, fake_slack, article_folder=folder) as bot:
+        home = opened_home(bot, ADMIN)
+        assert "100 more topics" in texts(home)  # 20 buttons, the rest a /news away
+        click(bot, ADMIN, ids.HOME_DIGEST_NEW)
+        modal = new_modal(bot, ADMIN, 1)
+        topics = next(b for b in modal["blocks"] if b.get("block_id") == "digest.topics")
+        assert topics["element"]["type"] == "multi_external_select"
+        found = suggest(bot, ADMIN, ids.TOPICS_ACTION, "topic 11").json()
+        expected = {f"Topic {n} (1)" for n in range(110, 120)}  # "Topic 011" does not contain it
+        assert {o["text"]["text"] for o in found["options"]} == expected
+        assert len(suggest(bot, ADMIN, ids.TOPICS_ACTION, "").json()["options"]) == 100
