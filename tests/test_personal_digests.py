@@ -241,3 +241,17 @@ def test_follow_with_a_filter_keeps_those_stories_out_of_the_dm(bot: RunningBot)
     [message] = dm_texts(bot.fake)
     assert "Warehouse robots get a sense of touch" in message
     assert "Robot arms learn to fold laundry" not in message
+
+
+def test_slack_trouble_reading_the_user_still_draws_the_home_tab_and_saves_nothing_on_follow(
+    bot: RunningBot,
+) -> None:
+    news(bot, "follow robotics")
+    bot.fake.fail("users.info", Fault.server_error(), Fault.server_error())  # admin check, then the zone
+    assert home_opened(bot, ALICE).status == 200
+    home = wait_for(lambda: bot.fake.home(ALICE))
+    assert "AI in Robotics" in json.dumps(home)  # drawn from what is stored
+    bot.fake.fail("conversations.open", Fault.server_error())
+    answer = news(bot, "follow nlp", user=BOB)
+    assert "try again in a minute" in answer and "Nothing was saved" in answer
+    assert bot.services.store.get_digest("", personal_name(BOB)) is None

@@ -17,7 +17,7 @@ from slack_bolt import Ack, App, Respond
 from bot.compose.mrkdwn import escape, unescape
 from bot.digests.spec import DigestSpec
 from bot.digests.values import days_label
-from bot.errors import QueryError
+from bot.errors import NewsbotError, QueryError
 from bot.grammar.follow import FOLLOW_USAGE, UNFOLLOW_USAGE, FollowCommand, is_follow_command, parse_follow
 from bot.listeners.news_admin_command import WORKSPACE
 from bot.listeners.share_action import MAX_QUERY_CHARS, Answers, share_value, with_share_button
@@ -73,6 +73,9 @@ def follow_reply(personal: Following, user_id: str, text: str, now: datetime) ->
         result = personal.follow(WORKSPACE, user_id, cmd, now)
     except QueryError as err:
         return f":warning: {escape(str(err))}"
+    except NewsbotError as err:  # Slack did not answer users.info / conversations.open
+        log.warning("/news %s for %s failed: %s", text.split()[0], user_id, err)
+        return ":warning: Slack did not answer in time; please try again in a minute. Nothing was saved."
     return ("Done. " if result.added or not result.created else "") + personal_text(result.spec)
 
 

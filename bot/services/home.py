@@ -6,6 +6,7 @@ reads the store, the catalog's topics and the schedule, and words nothing Slack-
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,8 +15,11 @@ from functools import lru_cache
 from bot.digests.spec import DigestSpec
 from bot.digests.values import days_label
 from bot.services.personal import PersonalDigests, is_personal
+from bot.slack.people import PeopleUnavailable
 from bot.store.base import Store
 from bot.views.data import AdminHomeData, DigestForm, DigestRow, HomeData, PersonalDigestView, TopicCount
+
+log = logging.getLogger(__name__)
 
 # (digest, now) -> when it posts next (bot.schedule.occurrences.next_occurrence; the schedule layer
 # sits above the services, so wiring hands it in).
@@ -76,8 +80,11 @@ class HomeService:
         return tuple(self._topics())
 
     def home(self, team_id: str, user_id: str, *, admin: bool, now: datetime) -> HomeData:
-        """The Home tab of ``user_id``; the user's time zone is read again first."""
-        self._personal.sync(team_id, user_id, now)
+        """The Home tab of ``user_id``; the user's time zone is read again first (when Slack answers)."""
+        try:
+            self._personal.sync(team_id, user_id, now)
+        except PeopleUnavailable as err:
+            log.info("Home tab of %s drawn with the stored time zone: %s", user_id, err)
         spec = self._personal.get(team_id, user_id)
         personal = None
         if spec is not None:
@@ -96,7 +103,12 @@ class HomeService:
 
     def personal_form(self, team_id: str, user_id: str, now: datetime) -> tuple[DigestForm, bool, str]:
         """(form values, editing an existing digest, the user's time zone)."""
-        zone = self._personal.timezone(team_id, user_id, now)
+        spec = self._personal.get(team_id, user_id)
+        try:
+            zone = self._personal.timezone(team_id, user_id, now)
+        except PeopleUnavailable as err:
+            zone = spec.timezone if spec is not None else "UTC"
+            log.info("form for %s in the stored time zone %s: %s", user_id, zone, err)
         spec = self._personal.get(team_id, user_id)
         if spec is None:
             return DigestForm(timezone=zone), False, zone

@@ -8,6 +8,7 @@ Slack errors become facts: a user Slack no longer knows (``user_not_found``, ``a
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -49,7 +50,8 @@ class SlackPeople:
             raise PeopleUnavailable(f"users.info for {user_id}: {err}") from err
         if user.get("deleted"):
             return Person(user_id, departed=True)
-        return Person(user_id, timezone=str(user.get("tz") or "UTC"))
+        zone = str(user.get("tz") or "UTC")
+        return Person(user_id, timezone=zone if _known_zone(zone) else "UTC")
 
     def open_dm(self, user_id: str) -> str | None:
         """The bot's direct message channel (D…) with the user; None when the user is departed."""
@@ -63,3 +65,12 @@ class SlackPeople:
         except (SlackClientError, OSError) as err:
             raise PeopleUnavailable(f"conversations.open for {user_id}: {err}") from err
         return str((response.get("channel") or {}).get("id") or "") or None
+
+
+def _known_zone(name: str) -> bool:
+    """Slack sends IANA names; anything else (an empty or unknown zone) falls back to UTC."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
