@@ -17,6 +17,7 @@ are walked.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any, Final
@@ -30,15 +31,14 @@ MAX_DEPTH: Final = 64
 MAX_NODES: Final = 100_000
 
 _Parser: Any = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
-# Where libyaml or yaml-rs may see a line start (libyaml also breaks lines at NEL, LS and PS).
-_LINE_START = r"(?:\A|(?<=[\r\n\x85\u2028\u2029]))"
 # An anchor (&), alias (*) or tag (!) can only stand where a node starts: at a line start, or after
-# an indicator. This also matches some text inside scalars, which only costs an exact check.
-_PROPERTY = re.compile(_LINE_START + r"[ \t]*[&*!]|[-?:,\[{][ \t]*[&*!]")
-# A block collection starts within its line's leading run of spaces and indicators, and nesting
-# one needs a greater column (a sequence may share its parent key's column once), so a document
-# with no run longer than P nests block collections at most 2·(P + 1) deep.
-_RUNS = [re.compile(_LINE_START + f"[ \t?:-]{{{n + 1}}}") for n in range(MAX_DEPTH // 2)]
+# an indicator, then spaces. (Some text inside scalars looks the same, which only costs an exact check.)
+_MARKS: Final = "&*!"
+_NODE_START: Final = frozenset(":,[{\n\r\x85\u2028\u2029")  # libyaml also breaks lines at NEL, LS, PS
+_INDICATORS: Final = frozenset("-?")  # these two need a space after them
+_MANY_MARKS: Final = 64
+_ODD_BREAKS: Final = ("\x85", "\u2028", "\u2029")
+_RUN: Final = "[ \t?:-]"
 
 
 def front_matter_too_large() -> ArticleError:
@@ -59,13 +59,50 @@ def one_line(message: str) -> str:
 
 
 def _may_break_limits(text: str) -> bool:
-    # Every node takes at least half a character (e.g. "?," is a key and a value); a flow
-    # collection starts at a "[" or "{".
-    if 2 * len(text) + 2 > MAX_NODES or _PROPERTY.search(text):
+    # Every node takes at least half a character (e.g. "?," is a key and a value).
+    if 2 * len(text) + 2 > MAX_NODES or _has_node_property(text):
         return True
+    # A block collection starts within its line's leading run of spaces and indicators, and nesting
+    # one needs a greater column (a sequence may share its parent key's column once), so a document
+    # whose runs are at most P long nests block collections at most 2·(P + 1) deep; each flow
+    # collection adds one level and starts at a "[" or "{".
     flow = text.count("[") + text.count("{")
     longest_run = (MAX_DEPTH - flow) // 2 - 1  # the longest run that keeps 2·(P + 1) + flow ≤ MAX_DEPTH
-    return longest_run < 0 or _RUNS[longest_run].search(text) is not None
+    return longest_run < 0 or _has_longer_run(text, longest_run)
+
+
+def _has_node_property(text: str) -> bool:
+    """Whether an anchor, alias or tag may start a node (str.find: this runs for every file)."""
+    seen = 0
+    for mark in _MARKS:
+        at = text.find(mark)
+        while at >= 0:
+            seen += 1
+            before = at - 1
+            while before >= 0 and text[before] in " \t":
+                before -= 1
+            if before < 0 or seen > _MANY_MARKS or text[before] in _NODE_START:
+                return True
+            if text[before] in _INDICATORS and before < at - 1:  # "- &a", but not "What?!"
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
+def _has_longer_run(text: str, longest: int) -> bool:
+    """Whether a line starts with more than ``longest`` spaces and indicators."""
+    start, after_newline, after_cr, after_odd = _run_patterns(longest + 1)
+    if start.match(text) or after_newline.search(text):
+        return True
+    if "\r" in text and after_cr.search(text):
+        return True
+    return not text.isascii() and any(b in text for b in _ODD_BREAKS) and after_odd.search(text) is not None
+
+
+@functools.cache
+def _run_patterns(length: int) -> tuple[re.Pattern[str], ...]:
+    run = f"{_RUN}{{{length}}}"
+    return tuple(re.compile(prefix + run) for prefix in ("", "\n", "\r", "[\x85\u2028\u2029]"))
 
 
 def _walk_events(text: str) -> None:
