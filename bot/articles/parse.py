@@ -46,7 +46,7 @@ def parse_file(path: str | Path, backend: str) -> ParsedFile:
     """Read and parse one file; never raises for a bad file (the reason says what is wrong)."""
     name = path if isinstance(path, str) else str(path)  # the caller's string: one copy per article
     try:
-        data, complete = read_start(name)
+        data, complete = _read_start(name)
         mapping = load_yaml(split_front_matter(data, complete=complete), backend)
         warnings: list[str] = []
         article = build_article(mapping, name, warnings)
@@ -60,7 +60,7 @@ def parse_file(path: str | Path, backend: str) -> ParsedFile:
     return ParsedFile(article, None, tuple(f"{shown}: {w}" for w in warnings))
 
 
-def read_start(name: str) -> tuple[bytes, bool]:
+def _read_start(name: str) -> tuple[bytes, bool]:
     """The first MAX_FRONT_MATTER_BYTES of a regular file, and whether that is all of it.
 
     Opened non-blocking and checked after opening, so a FIFO or device that took a file's place
