@@ -255,3 +255,22 @@ def test_slack_trouble_reading_the_user_still_draws_the_home_tab_and_saves_nothi
     answer = news(bot, "follow nlp", user=BOB)
     assert "try again in a minute" in answer and "Nothing was saved" in answer
     assert bot.services.store.get_digest("", personal_name(BOB)) is None
+
+
+def test_the_scheduler_asks_slack_about_a_recipient_at_most_hourly(bot: RunningBot) -> None:
+    news(bot, "follow robotics")
+    asked = len(bot.fake.calls_to("users.info"))
+    for minutes in range(0, 60, 15):  # ticks within an hour of the follow (which read the zone)
+        bot.services.scheduler.tick(NOW + timedelta(minutes=minutes))
+    assert len(bot.fake.calls_to("users.info")) == asked
+    bot.services.scheduler.tick(NOW + timedelta(minutes=61))
+    assert len(bot.fake.calls_to("users.info")) == asked + 1
+
+
+def test_a_personal_form_with_a_bad_value_saves_nothing(bot: RunningBot) -> None:
+    click(bot, BOB, ids.HOME_PERSONAL_NEW)
+    modal = wait_for(lambda: bot.fake.opened_views())[0]
+    answer = submit(bot, BOB, modal, topics=["AI in"], min_quality="-3").json()
+    assert set(answer["errors"]) == {"digest.topics", "digest.min_quality"}
+    assert "ambiguous" in answer["errors"]["digest.topics"]
+    assert bot.services.store.list_digests() == [] and bot.services.store.audit_log("") == []
