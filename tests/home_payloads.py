@@ -21,7 +21,8 @@ def _interaction(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def home_opened(bot: RunningBot, user: str, *, tab: str = "home") -> Reply:
+def home_opened_request(user: str, *, tab: str = "home") -> tuple[bytes, dict[str, str]]:
+    """The signed Events API request of an ``app_home_opened`` event (body, headers)."""
     body = json.dumps(
         {
             "token": "unused",
@@ -33,8 +34,11 @@ def home_opened(bot: RunningBot, user: str, *, tab: str = "home") -> Reply:
             "event": {"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": tab},
         }
     ).encode()
-    headers = {**signed_headers(body), "Content-Type": "application/json"}
-    return bot.send(body, headers)
+    return body, {**signed_headers(body), "Content-Type": "application/json"}
+
+
+def home_opened(bot: RunningBot, user: str, *, tab: str = "home") -> Reply:
+    return bot.send(*home_opened_request(user, tab=tab))
 
 
 def click(
