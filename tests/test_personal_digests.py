@@ -169,6 +169,7 @@ def test_the_dm_digest_arrives_once_at_the_users_time_across_a_restart(
     [message] = dm_texts(fake_slack)
     assert "Robot arms learn to fold laundry" in message
     assert "Computer Vision" not in message
+    assert "Your news digest" in message and "dm:" not in message
 
 
 def test_a_429_delays_the_dm_digest_and_a_500_after_posting_does_not_repeat_it(bot: RunningBot) -> None:

@@ -37,6 +37,7 @@ ACTOR = "newsbot"
 DEPARTED_REASON = "user_not_found: the user left the workspace"
 RECHECK = timedelta(hours=1)
 PREFIX = "dm:"
+TITLE = "Your news digest"  # the DM's header (the name dm:U… is for the store, not for people)
 
 
 class People(Protocol):
@@ -231,7 +232,13 @@ class PersonalDigests:
         with self._lock:
             self._checked[(team_id, user_id)] = now
         return dataclasses.replace(
-            spec, topics=topics, recipient=user_id, timezone=person.timezone, enabled=True, origin=None
+            spec,
+            topics=topics,
+            recipient=user_id,
+            timezone=person.timezone,
+            enabled=True,
+            origin=None,
+            title=spec.title or TITLE,
         )
 
     def _apply(self, spec: DigestSpec, person: Person, now: datetime) -> DigestSpec:
