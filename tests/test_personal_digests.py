@@ -235,7 +235,8 @@ def test_the_dm_digest_uses_the_same_post_record_as_channel_digests(bot: Running
 
 
 def test_follow_with_a_filter_keeps_those_stories_out_of_the_dm(bot: RunningBot) -> None:
-    assert "07:30" in news(bot, 'follow robotics time=07:30 exclude="laundry"')
+    answer = news(bot, 'follow robotics time=07:30 exclude="laundry"')
+    assert "07:30" in answer and "Filters: without laundry." in answer
     spec = bot.services.store.get_digest("", personal_name(ALICE))
     assert spec is not None and spec.exclude == ("laundry",)
     bot.services.scheduler.tick(DUE + timedelta(minutes=1))

@@ -21,6 +21,7 @@ from bot.errors import NewsbotError, QueryError
 from bot.grammar.follow import FOLLOW_USAGE, UNFOLLOW_USAGE, FollowCommand, is_follow_command, parse_follow
 from bot.listeners.news_admin_command import WORKSPACE
 from bot.listeners.share_action import MAX_QUERY_CHARS, Answers, share_value, with_share_button
+from bot.services.home import filters_text
 from bot.services.personal import FollowResult
 
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
@@ -52,9 +53,11 @@ class Following(Protocol):
 def personal_text(spec: DigestSpec) -> str:
     topics = ", ".join(f"*{escape(t)}*" for t in spec.topics)
     state = "" if spec.enabled else " It is turned off: turn it on from newsbot's Home tab."
+    filters = filters_text(spec)
+    shown = f" Filters: {escape(filters)}." if filters else ""
     return (
         f"You follow {topics}: up to {spec.max_items} stories in a direct message from newsbot at "
-        f"{spec.time:%H:%M} your time ({escape(spec.timezone)}), {days_label(spec.days)}.{state}"
+        f"{spec.time:%H:%M} your time ({escape(spec.timezone)}), {days_label(spec.days)}.{shown}{state}"
     )
 
 
