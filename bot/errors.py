@@ -33,3 +33,13 @@ class SlackPostError(NewsbotError):
     def __init__(self, code: str, message: str | None = None) -> None:
         super().__init__(message or f"Slack answered {code}")
         self.code = code
+
+
+class FeedError(NewsbotError):
+    """One feed could not be read or used. ``url`` names the feed; ``reason`` says why, for a user."""
+
+    def __init__(self, url: str, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any

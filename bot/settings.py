@@ -53,6 +53,7 @@ class Settings:
     grace_hours: float = 3.0
     reload_minutes: float = 5.0
     log_level: str = "INFO"
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS: the feeds file `newsbot run` polls (bot/feeds/)
 
     @property
     def socket_mode(self) -> bool:
@@ -140,6 +141,7 @@ class Settings:
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
+            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
@@ -204,6 +206,13 @@ def _folder(raw: str) -> Path:
     path = Path(raw)
     if not path.is_dir():
         raise ValueError(f"not a folder: {raw}")
+    return path
+
+
+def _file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"not a file: {raw} (a YAML list of feeds, e.g. feeds.example.yaml)")
     return path
 
 
