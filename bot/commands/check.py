@@ -69,10 +69,18 @@ def run(args: argparse.Namespace) -> int:
     result = load_articles(roots, cache_path=cache_path, progress=progress)
     if progress is not None:
         progress.finish()
+    from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
+
+    feeds = configured_statuses(os.environ, roots)
     if args.json:
-        print(json.dumps(summary(result, roots), ensure_ascii=False))
+        data = summary(result, roots)
+        if feeds is not None:
+            data["feeds"] = [status.as_json() for status in feeds]
+        print(json.dumps(data, ensure_ascii=False))
     else:
         _print_text(result, roots)
+        if feeds is not None:
+            print(f"Feeds ({len(feeds)}, from NEWSBOT_FEEDS):", *status_lines(feeds), sep="\n")
     if not result.articles:
         # The folders were read, so this is a finding to report, not a failure of `check` itself
         # (preview and query, which need articles, exit 2 here).

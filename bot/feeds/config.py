@@ -74,7 +74,8 @@ def load_feeds_file(path: Path) -> list[FeedSource]:
     seen: dict[str, int] = {}
     for position, item in enumerate(data, start=1):
         feed, found = read_feed(item)
-        where = f"feed {position}" + (f" ({feed.url})" if feed is not None else "")
+        raw_url = item if isinstance(item, str) else item.get("url") if isinstance(item, dict) else None
+        where = f"feed {position}" + (f" ({raw_url})" if isinstance(raw_url, str) and raw_url.strip() else "")
         problems.extend(f"{path}: {where}: {problem}" for problem in found)
         if feed is None:
             continue

@@ -71,7 +71,15 @@ class FeedPoller:
                 planned = next_read(feed, report, state.failures, now)
                 self._due[feed.url] = planned
                 state.next_due = planned.isoformat()
-                if report.new or report.updated:
+                if report.outcome == "failed":
+                    log.warning(
+                        "feed %s failed (%d in a row; next try %s): %s",
+                        feed.label,
+                        state.failures,
+                        planned.isoformat(timespec="minutes"),
+                        report.error,
+                    )
+                elif report.new or report.updated:
                     log.info("feed %s: %d new, %d updated", feed.label, len(report.new), len(report.updated))
             self.reader.state.save()
         return reports

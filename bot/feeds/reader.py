@@ -192,7 +192,6 @@ class FeedReader:
         state.last_attempt = state.last_error_at = stamp
         state.last_error = reason
         state.failures += 1
-        log.warning("feed %s: %s", feed.label, reason)
         return FeedReport(feed, "failed", error=reason, retry_after=retry_after)
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.errors import ConfigError, QueryError
 from bot.feeds.config import FeedSource, feed_url, load_feeds_file
@@ -80,3 +81,45 @@ def article_topics(roots: Sequence[Path], environ: Mapping[str, str]) -> Callabl
         return sorted({topic for article in result.articles for topic in article.topics})
 
     return topics
+
+
+def configured_statuses(environ: Mapping[str, str], roots: Sequence[Path]) -> list[FeedStatus] | None:
+    """For `newsbot check`: each NEWSBOT_FEEDS feed's status from the state in the first folder's
+    feeds/; None when NEWSBOT_FEEDS is unset. ConfigError when the feeds file is invalid."""
+    path = environ.get("NEWSBOT_FEEDS")
+    if not path or not path.strip():
+        return None
+    out = default_out(roots)
+    feeds = load_feeds_file(Path(path.strip()).expanduser())
+    return feed_statuses(feeds, out) if out is not None else []
+
+
+def status_lines(statuses: Sequence[FeedStatus]) -> list[str]:
+    """One line per feed for a terminal."""
+    lines = []
+    for status in statuses:
+        label = f"{status.name} ({status.url})" if status.name else status.url
+        success = (
+            f"last success {status.last_success:%Y-%m-%d %H:%M} UTC" if status.last_success else "never read"
+        )
+        error = ""
+        if status.last_error:
+            when = f" at {status.last_error_at:%Y-%m-%d %H:%M} UTC" if status.last_error_at else ""
+            error = f"; last error{when}: {status.last_error}"
+            if status.failures:
+                error += f" ({status.failures} in a row)"
+        lines.append(f"  {label}: {success}, {status.entries} entries{error}")
+    return lines
+
+
+def with_feed_health(
+    report: Callable[[], Mapping[str, Any]], poller: FeedPoller | None
+) -> Callable[[], Mapping[str, Any]]:
+    """The /healthz body plus ``feeds``: each feed's status. A failing feed never turns health to 503."""
+    if poller is None:
+        return report
+
+    def health() -> Mapping[str, Any]:
+        return {**report(), "feeds": [status.as_json() for status in poller.health()]}
+
+    return health
