@@ -11,7 +11,7 @@ import contextlib
 import gzip
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Route:
     location: str | None = None
     stream_bytes: int = 0  # > 0: stream this many bytes after ``body``, with no Content-Length
     gzip: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class FeedServer:
             handler.send_header("Last-Modified", route.last_modified)
         if route.gzip:
             handler.send_header("Content-Encoding", "gzip")
+        for name, value in route.headers.items():
+            handler.send_header(name, value)
         if not route.stream_bytes:
             handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
