@@ -1,4 +1,4 @@
-"""Reads feeds into article files: download and parse in a thread pool, write in the caller's thread.
+"""Reads feeds into article files: each feed downloaded, parsed and written in a thread pool.
 
 ``FeedReader.read(feeds, now)`` fetches each feed once (a conditional GET when its validators are
 known), maps its entries to article files and records what it did in the state file. A feed that
@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,9 +60,13 @@ class FeedReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Downloaded:
+class _Prepared:
+    """One feed downloaded and mapped; ``parsed`` None means 304 Not Modified."""
+
     fetched: Fetched
     parsed: ParsedFeed | None
+    docs: tuple[EntryDoc, ...]
+    dropped: int
 
 
 class FeedReader:
@@ -86,27 +90,30 @@ class FeedReader:
         self._download = download
 
     def read(self, feeds: Sequence[FeedSource], now: datetime) -> list[FeedReport]:
-        """Read every feed once; reports in the order of ``feeds``. Saves the state file."""
+        """Read every feed once; reports in the order of ``feeds``. Saves the state file.
+
+        Workers download, parse and map each feed, then write its files; in between, this thread
+        decides in feed order which feed owns a URL that several carry (the first listed), so the
+        outcome never depends on which download finished first.
+        """
         if not feeds:
             return []
         matcher = self._matcher(feeds)
         by_url = self.state.files_by_url()
-        reports: list[FeedReport] = []
-        with ThreadPoolExecutor(
-            max_workers=min(self._workers, len(feeds)), thread_name_prefix="feeds"
-        ) as pool:
-            futures = [pool.submit(self._get, feed) for feed in feeds]
-            for feed, future in zip(feeds, futures, strict=True):
-                try:
-                    downloaded = future.result()
-                    report = self._store(feed, downloaded, matcher, by_url, now)
-                except FeedError as err:
-                    report = self._failed(feed, err.reason, err.retry_after, now)
-                except OSError as err:  # writing a file: disk full, permissions
-                    report = self._failed(
-                        feed, f"cannot write into {self.out} ({err.strerror or err})", None, now
-                    )
-                reports.append(report)
+        for feed in feeds:
+            self.state.feed(feed.url)  # created here, so workers only ever touch their own feed's record
+        workers = min(self._workers, len(feeds))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feeds") as pool:
+            prepared = [pool.submit(self._prepare, feed, matcher, now) for feed in feeds]
+            stored: list[Future[FeedReport] | FeedReport] = []
+            for feed, future in zip(feeds, prepared, strict=True):
+                result = future.result()
+                if isinstance(result, FeedReport):
+                    stored.append(result)
+                    continue
+                docs, duplicates = self._claim(feed, result.docs, by_url)
+                stored.append(pool.submit(self._store, feed, result, docs, duplicates, now))
+            reports = [item if isinstance(item, FeedReport) else item.result() for item in stored]
         self.state.save()
         return reports
 
@@ -115,76 +122,82 @@ class FeedReader:
         known = {*self._known_topics(), *aliases.values(), *(t for f in feeds for t in f.topics)}
         return TopicMatcher(known, aliases)
 
-    def _get(self, feed: FeedSource) -> _Downloaded:
-        """Download and parse (runs in a worker thread; touches no shared state)."""
-        state = self.state.feeds.get(feed.url)
+    def _prepare(self, feed: FeedSource, matcher: TopicMatcher, now: datetime) -> _Prepared | FeedReport:
+        """Download, parse and map one feed (in a worker; touches no shared state)."""
+        state = self.state.feeds[feed.url]
         try:
-            fetched = self._download(
-                feed.url,
-                etag=state.etag if state else None,
-                modified=state.modified if state else None,
-                limits=self._limits,
-            )
+            fetched = self._download(feed.url, etag=state.etag, modified=state.modified, limits=self._limits)
             if fetched.not_modified or fetched.body is None:
-                return _Downloaded(fetched, None)
-            return _Downloaded(
-                fetched,
-                parse_feed(feed.url, fetched.body, content_type=fetched.content_type, final_url=fetched.url),
+                return _Prepared(fetched, None, (), 0)
+            parsed = parse_feed(
+                feed.url, fetched.body, content_type=fetched.content_type, final_url=fetched.url
             )
-        except FeedError:
-            raise
+            docs = [
+                entry_doc(e, feed, parsed, base=fetched.url, matcher=matcher, now=now) for e in parsed.entries
+            ]
+            kept = tuple(doc for doc in docs if doc is not None)
+            return _Prepared(fetched, parsed, kept, len(docs) - len(kept))
+        except FeedError as err:
+            return self._failed(feed, err.reason, err.retry_after, now)
         except Exception as err:
             log.exception("unexpected error reading %s", feed.url)
-            raise FeedError(feed.url, f"unexpected error ({type(err).__name__}: {err})") from err
+            return self._failed(feed, f"unexpected error ({type(err).__name__}: {err})", None, now)
+
+    def _claim(
+        self, feed: FeedSource, docs: Sequence[EntryDoc], by_url: dict[str, str]
+    ) -> tuple[list[EntryDoc], int]:
+        """The entries this feed writes: a URL already written under another key or by another feed
+        (or claimed by a feed listed earlier) is written once, by its first owner."""
+        entries = self.state.feeds[feed.url].entries
+        mine: list[EntryDoc] = []
+        duplicates = 0
+        for doc in docs:
+            if doc.key not in entries:
+                if doc.url in by_url:
+                    duplicates += 1
+                    continue
+                by_url[doc.url] = doc.key
+            mine.append(doc)
+        return mine, duplicates
 
     def _store(
-        self,
-        feed: FeedSource,
-        downloaded: _Downloaded,
-        matcher: TopicMatcher,
-        by_url: dict[str, str],
-        now: datetime,
+        self, feed: FeedSource, prepared: _Prepared, docs: Sequence[EntryDoc], duplicates: int, now: datetime
     ) -> FeedReport:
-        state = self.state.feed(feed.url)
+        """Write one feed's new and changed entries (in a worker) and record them in its state."""
+        state = self.state.feeds[feed.url]
         stamp = now.astimezone(UTC).isoformat()
         state.last_attempt = stamp
-        if downloaded.parsed is None:
+        if prepared.parsed is None:
             state.last_success, state.failures = stamp, 0
             return FeedReport(feed, "not-modified", unchanged=len(state.entries))
-        parsed, fetched = downloaded.parsed, downloaded.fetched
         new: list[str] = []
         updated: list[str] = []
-        unchanged = dropped = 0
-        for entry in parsed.entries:
-            doc = entry_doc(entry, feed, parsed, base=fetched.url, matcher=matcher, now=now)
-            if doc is None:
-                dropped += 1
-                continue
-            known = state.entries.get(doc.key)
-            if known is None and doc.url in by_url:
-                unchanged += 1  # the same article under another guid or from another feed: written once
-                continue
-            if known is not None and not doc.dated:
-                doc = dataclasses.replace(doc, published=datetime.fromisoformat(known.first_seen))
-            fingerprint = doc.fingerprint()
-            if known is not None and known.fingerprint == fingerprint:
-                unchanged += 1
-                continue
-            name = known.file if known is not None else file_name(doc)
-            write_atomic(self.out / name, render(doc))
-            (updated if known is not None else new).append(name)
-            state.entries[doc.key] = EntryState(
-                file=name,
-                fingerprint=fingerprint,
-                url=doc.url,
-                first_seen=known.first_seen if known is not None else _first_seen(doc, now),
-            )
-            by_url[doc.url] = name
+        unchanged = duplicates
+        try:
+            for doc in docs:
+                known = state.entries.get(doc.key)
+                if known is not None and not doc.dated:
+                    doc = dataclasses.replace(doc, published=datetime.fromisoformat(known.first_seen))
+                fingerprint = doc.fingerprint()
+                if known is not None and known.fingerprint == fingerprint:
+                    unchanged += 1
+                    continue
+                name = known.file if known is not None else file_name(doc)
+                write_atomic(self.out / name, render(doc))
+                (updated if known is not None else new).append(name)
+                state.entries[doc.key] = EntryState(
+                    file=name,
+                    fingerprint=fingerprint,
+                    url=doc.url,
+                    first_seen=known.first_seen if known is not None else _first_seen(doc, now),
+                )
+        except OSError as err:  # disk full, permissions: what was written stays recorded
+            return self._failed(feed, f"cannot write into {self.out} ({err.strerror or err})", None, now)
         # Validators only after every file is written: a failed write must not turn the next fetch into a 304.
-        state.etag, state.modified = fetched.etag, fetched.modified
+        state.etag, state.modified = prepared.fetched.etag, prepared.fetched.modified
         state.last_success, state.failures = stamp, 0
-        state.name = feed.name or parsed.title or None
-        return FeedReport(feed, "ok", tuple(new), tuple(updated), unchanged, dropped)
+        state.name = feed.name or prepared.parsed.title or None
+        return FeedReport(feed, "ok", tuple(new), tuple(updated), unchanged, prepared.dropped)
 
     def _failed(self, feed: FeedSource, reason: str, retry_after: float | None, now: datetime) -> FeedReport:
         state = self.state.feed(feed.url)

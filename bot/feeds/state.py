@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ class StateFile:
         return {entry.url: entry.file for state in self.feeds.values() for entry in state.entries.values()}
 
     def save(self) -> None:
-        data = {"version": VERSION, "feeds": {url: asdict(state) for url, state in self.feeds.items()}}
+        data = {"version": VERSION, "feeds": {url: _as_dict(state) for url, state in self.feeds.items()}}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     def status(self, url: str, name: str | None = None) -> FeedStatus:
@@ -128,3 +128,13 @@ class StateFile:
             entries=len(state.entries),
             next_due=_parse(state.next_due),
         )
+
+
+def _as_dict(state: FeedState) -> dict[str, Any]:
+    # Hand-written rather than dataclasses.asdict, whose deep copies cost most of a save.
+    data: dict[str, Any] = {name: getattr(state, name) for name in FeedState.__slots__ if name != "entries"}
+    data["entries"] = {
+        key: {"file": e.file, "fingerprint": e.fingerprint, "url": e.url, "first_seen": e.first_seen}
+        for key, e in state.entries.items()
+    }
+    return data

@@ -39,8 +39,18 @@ def file_name(doc: EntryDoc) -> str:
     return f"{doc.published:%Y-%m-%d}-{slug(doc.title)}-{digest}.md"
 
 
+# Characters a YAML double-quoted scalar holds as they are (PyYAML's printable set without line
+# breaks and the BOM); text made of them needs only backslash and quote escaped.
+_PLAIN_QUOTABLE = re.compile(
+    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
+
+
 def _scalar(value: str) -> str:
-    """A double-quoted YAML scalar on one line (PyYAML escapes what needs escaping)."""
+    """A double-quoted YAML scalar on one line."""
+    if _PLAIN_QUOTABLE.fullmatch(value):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # Anything else (control characters, line separators): PyYAML's emitter writes the escapes.
     dumped = yaml.safe_dump(value, default_style='"', allow_unicode=True, width=1 << 30)
     return dumped.rstrip("\n").removesuffix("\n...")
 
