@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Feed fetching benchmark: newsbot's reader against a plain sequential feedparser loop.
 
-    python scripts/bench_feeds.py [--feeds 200] [--entries 50] [--workers 8]
+    python scripts/bench_feeds.py [--feeds 200] [--entries 50] [--workers 8] [--latency-ms 0]
 
 Serves --feeds feeds of --entries entries each (half RSS 2.0, half Atom, with HTML descriptions,
 categories and ETags) from a local HTTP server in a separate process, then measures, each in a
@@ -26,8 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,10 @@ from xml.sax.saxutils import escape
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-WORDS = (
-    "model vision robot chip startup language cloud data privacy health finance research "
-    "agent training benchmark open source regulation lab partnership launch"
-).split()
+WORDS = [
+    *("model", "vision", "robot", "chip", "startup", "language", "cloud", "data", "privacy", "health"),
+    *("finance", "research", "agent", "training", "benchmark", "open", "source", "regulation", "lab"),
+]
 CATEGORIES = ("Machine Learning", "Computer Vision", "AI in Robotics", "Startups", "Policy", "ML")
 START = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -59,10 +59,12 @@ def feed_body(number: int, entries: int) -> bytes:
         category = CATEGORIES[(number + i) % len(CATEGORIES)]
         if number % 2 == 0:
             items.append(
-                f"<item><title>{title}</title><link>{link}</link><guid isPermaLink='false'>o{number}-{i}</guid>"
+                f"<item><title>{title}</title><link>{link}</link>"
+                f"<guid isPermaLink='false'>o{number}-{i}</guid>"
                 f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate><category>{category}</category>"
                 f"<description>{summary}</description>"
-                f"<enclosure url='https://img.example/{number}/{i}.jpg' type='image/jpeg' length='1000'/></item>"
+                f"<enclosure url='https://img.example/{number}/{i}.jpg' type='image/jpeg' length='1000'/>"
+                "</item>"
             )
         else:
             items.append(
@@ -84,10 +86,11 @@ def feed_body(number: int, entries: int) -> bytes:
     ).encode()
 
 
-def serve(feeds: int, entries: int) -> None:
-    """The publisher side: prints its port, then serves until stdin closes."""
+def serve(feeds: int, entries: int, latency: float) -> None:
+    """The publisher side: prints its port, then serves until stdin closes. Every answer waits
+    ``latency`` seconds first, as a remote host's round trips and think time would."""
     bodies = {f"/feed/{n}.xml": feed_body(n, entries) for n in range(feeds)}
-    etags = {path: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for path, body in bodies.items()}
+    etags = {path: '"' + hashlib.sha256(body).hexdigest()[:16] + '"' for path, body in bodies.items()}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -96,6 +99,8 @@ def serve(feeds: int, entries: int) -> None:
             return
 
         def do_GET(self) -> None:
+            if latency:
+                time.sleep(latency)
             body = bodies.get(self.path)
             if body is None:
                 self.send_error(404)
@@ -137,11 +142,17 @@ def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, An
         started = time.perf_counter()
         results = [feedparser.parse(url, etag=etags.get(url)) for url in urls]
         seconds = time.perf_counter() - started
-        (out / "etags.json").write_text(json.dumps({u: r.get("etag") for u, r in zip(urls, results, strict=True)}))
+        etags = {u: r.get("etag") for u, r in zip(urls, results, strict=True)}
+        (out / "etags.json").write_text(json.dumps(etags))
         entries = sum(len(r.entries) for r in results)
         not_modified = sum(1 for r in results if r.get("status") == 304)
-        return {"seconds": seconds, "entries": entries, "not_modified": not_modified, "rss_mb": peak_rss_mb(),
-                "imports_mb": before}
+        return {
+            "seconds": seconds,
+            "entries": entries,
+            "not_modified": not_modified,
+            "rss_mb": peak_rss_mb(),
+            "imports_mb": before,
+        }
     from bot.feeds.config import FeedSource
     from bot.feeds.reader import FeedReader
 
@@ -167,16 +178,21 @@ def run_case(case: str, urls: list[str], out: Path, workers: int) -> dict[str, A
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay of every answer (a remote host's; default 0)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.feeds, args.entries)
+        serve(args.feeds, args.entries, args.latency_ms / 1000)
         return 0
     if args.measure:
         urls = json.loads(sys.stdin.read())
@@ -184,7 +200,17 @@ def main() -> int:
         return 0
 
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--feeds", str(args.feeds), "--entries", str(args.entries)],
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            "--feeds",
+            str(args.feeds),
+            "--entries",
+            str(args.entries),
+            "--latency-ms",
+            str(args.latency_ms),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -205,20 +231,34 @@ def main() -> int:
         server.wait(10)
 
     total = args.feeds * args.entries
-    print(f"{args.feeds} feeds x {args.entries} entries ({total} entries), served on 127.0.0.1; "
-          f"newsbot with {args.workers} worker threads; Python {sys.version.split()[0]}")
-    print(f"  baseline, sequential feedparser.parse(url): {baseline['seconds']:6.2f} s  "
-          f"peak RSS {baseline['rss_mb']:6.1f} MB  ({baseline['entries']} entries parsed, no files written)")
-    print(f"  newsbot fetch, full:                        {full['seconds']:6.2f} s  "
-          f"peak RSS {full['rss_mb']:6.1f} MB  ({full['written']} files written)  "
-          f"{baseline['seconds'] / full['seconds']:.1f}x the baseline")
-    print(f"  newsbot fetch, second (all 304):            {again['seconds']:6.2f} s  "
-          f"peak RSS {again['rss_mb']:6.1f} MB  ({again['not_modified']} not modified, {again['written']} written)  "
-          f"{baseline['seconds'] / again['seconds']:.1f}x the baseline")
-    print(f"  baseline with ETags (sequential, all 304):  {baseline_304['seconds']:6.2f} s  "
-          f"peak RSS {baseline_304['rss_mb']:6.1f} MB  ({baseline_304['not_modified']} not modified)")
-    print(f"  (a fresh interpreter with the imports: {full['imports_mb']:.1f} MB newsbot, "
-          f"{baseline['imports_mb']:.1f} MB feedparser alone)")
+    print(
+        f"{args.feeds} feeds x {args.entries} entries ({total} entries), served on 127.0.0.1 with "
+        f"{args.latency_ms:g} ms latency; newsbot with {args.workers} worker threads; "
+        f"Python {sys.version.split()[0]}"
+    )
+    print(
+        f"  baseline, sequential feedparser.parse(url): {baseline['seconds']:6.2f} s  "
+        f"peak RSS {baseline['rss_mb']:6.1f} MB  ({baseline['entries']} entries parsed, no files written)"
+    )
+    print(
+        f"  newsbot fetch, full:                        {full['seconds']:6.2f} s  "
+        f"peak RSS {full['rss_mb']:6.1f} MB  ({full['written']} files written)  "
+        f"{baseline['seconds'] / full['seconds']:.1f}x the baseline"
+    )
+    print(
+        f"  newsbot fetch, second (all 304):            {again['seconds']:6.2f} s  "
+        f"peak RSS {again['rss_mb']:6.1f} MB  ({again['not_modified']} not modified, "
+        f"{again['written']} written)  "
+        f"{baseline['seconds'] / again['seconds']:.1f}x the baseline"
+    )
+    print(
+        f"  baseline with ETags (sequential, all 304):  {baseline_304['seconds']:6.2f} s  "
+        f"peak RSS {baseline_304['rss_mb']:6.1f} MB  ({baseline_304['not_modified']} not modified)"
+    )
+    print(
+        f"  (a fresh interpreter with the imports: {full['imports_mb']:.1f} MB newsbot, "
+        f"{baseline['imports_mb']:.1f} MB feedparser alone)"
+    )
     for case in (full, again):
         if case.get("failed"):
             print(f"  failures: {case['failed']}")

@@ -1,8 +1,9 @@
 """One feed entry → the fields of one article file (the seed format of bot/sample_articles/).
 
-Pure: the fetch time comes in as ``now``; the topic matcher is passed in. Text is made plain here
-(HTML stripped, entities decoded, whitespace collapsed, control characters dropped), and stays
-plain text: escaping for Slack happens when a digest is rendered, as for every other article.
+Pure: the fetch time comes in as ``now``; the topic matcher is passed in (as CategoryTopics).
+Text is made plain here (HTML stripped, entities decoded, whitespace collapsed, control characters
+dropped), and stays plain text: escaping for Slack happens when a digest is rendered, as for every
+other article.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +25,7 @@ from bot.topics import TopicMatcher
 
 MAX_EXCERPT = 400
 MAX_TITLE = 300
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Category matches we trust: a topic's name, an alias, or all its words ("Robotics" → AI in Robotics).
@@ -89,6 +91,8 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags dropped (script/style with their content), entities decoded."""
+    if "<" not in html:
+        return clean_text(unescape(html))
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
@@ -96,11 +100,9 @@ def html_to_text(html: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """One line of printable text: whitespace runs become one space, control characters go."""
-    kept = "".join(
-        " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C"
-    )
-    return " ".join(kept.split())
+    """One line of printable text: whitespace runs become one space; control and invisible format
+    characters (bidi overrides, zero-width, soft hyphen) and lone surrogates go."""
+    return _INVISIBLE.sub("", " ".join(text.split()))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -171,21 +173,35 @@ def _image(entry: Any, base: str) -> str | None:
     return None
 
 
-def entry_topics(entry: Any, feed: FeedSource, matcher: TopicMatcher) -> tuple[str, ...]:
+class CategoryTopics:
+    """Entry categories → known topics through the topic matcher, each distinct category matched once
+    (feeds repeat a few categories thousands of times)."""
+
+    def __init__(self, matcher: TopicMatcher) -> None:
+        self.matcher = matcher
+        self._seen: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, term: str) -> tuple[str, ...]:
+        found = self._seen.get(term)
+        if found is None:
+            match = self.matcher.match(term)
+            found = match.topics if match.kind in _CATEGORY_KINDS else ()
+            self._seen[term] = found  # a race between threads only computes the same value twice
+        return found
+
+
+def entry_topics(entry: Any, feed: FeedSource, categories: CategoryTopics) -> tuple[str, ...]:
     """The feed's topics, then each entry category that matches a known topic."""
     topics = dict.fromkeys(feed.topics)
     for tag in entry.get("tags") or ():
         for term in re.split(r"[,;]", str(tag.get("term") or tag.get("label") or "")):
-            if not term.strip():
-                continue
-            found = matcher.match(term)
-            if found.kind in _CATEGORY_KINDS:
-                topics.update(dict.fromkeys(found.topics))
+            if term.strip():
+                topics.update(dict.fromkeys(categories(term.strip())))
     return tuple(topics)
 
 
 def entry_doc(
-    entry: Any, feed: FeedSource, parsed: ParsedFeed, *, base: str, matcher: TopicMatcher, now: datetime
+    entry: Any, feed: FeedSource, parsed: ParsedFeed, *, base: str, categories: CategoryTopics, now: datetime
 ) -> EntryDoc | None:
     """The article for one entry, or None when it has no title or no usable link (nothing to show)."""
     url = entry_url(entry, base)
@@ -206,7 +222,7 @@ def entry_doc(
         url=url,
         provider=feed.name or parsed.title or domain,
         domain=domain,
-        topics=entry_topics(entry, feed, matcher),
+        topics=entry_topics(entry, feed, categories),
         quality=feed.quality,
         image=_image(entry, base),
         type="article",

@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.errors import FeedError
 from bot.feeds.config import FeedSource
-from bot.feeds.entries import EntryDoc, entry_doc
+from bot.feeds.entries import CategoryTopics, EntryDoc, entry_doc
 from bot.feeds.fetch import Fetched, FetchLimits, fetch
 from bot.feeds.parse import ParsedFeed, parse_feed
 from bot.feeds.state import EntryState, StateFile
@@ -117,12 +117,12 @@ class FeedReader:
         self.state.save()
         return reports
 
-    def _matcher(self, feeds: Sequence[FeedSource]) -> TopicMatcher:
+    def _matcher(self, feeds: Sequence[FeedSource]) -> CategoryTopics:
         aliases = TopicMatcher.default_aliases()
         known = {*self._known_topics(), *aliases.values(), *(t for f in feeds for t in f.topics)}
-        return TopicMatcher(known, aliases)
+        return CategoryTopics(TopicMatcher(known, aliases))
 
-    def _prepare(self, feed: FeedSource, matcher: TopicMatcher, now: datetime) -> _Prepared | FeedReport:
+    def _prepare(self, feed: FeedSource, categories: CategoryTopics, now: datetime) -> _Prepared | FeedReport:
         """Download, parse and map one feed (in a worker; touches no shared state)."""
         state = self.state.feeds[feed.url]
         try:
@@ -133,7 +133,8 @@ class FeedReader:
                 feed.url, fetched.body, content_type=fetched.content_type, final_url=fetched.url
             )
             docs = [
-                entry_doc(e, feed, parsed, base=fetched.url, matcher=matcher, now=now) for e in parsed.entries
+                entry_doc(e, feed, parsed, base=fetched.url, categories=categories, now=now)
+                for e in parsed.entries
             ]
             kept = tuple(doc for doc in docs if doc is not None)
             return _Prepared(fetched, parsed, kept, len(docs) - len(kept))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -89,11 +89,13 @@ def render(doc: EntryDoc) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step (a hidden temporary file beside it, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Unique per process and thread (one thread writes one file at a time); hidden and not *.md,
+    # so the loader never reads it.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        Path(temporary).replace(path)
+        temporary.replace(path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
