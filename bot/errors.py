@@ -43,3 +43,7 @@ class FeedError(NewsbotError):
         self.url = url
         self.reason = reason
         self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any
+
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str], dict[str, float | None]]:
+        # Crosses a process boundary (parsing runs in worker processes) with its fields intact.
+        return (FeedError, (self.url, self.reason), {"retry_after": self.retry_after})

@@ -14,7 +14,7 @@ import pytest
 from bot.articles import load_articles
 from bot.feeds.config import FeedSource
 from bot.feeds.fetch import FetchLimits
-from bot.feeds.reader import FeedReader
+from bot.feeds.reader import PROCESS_MIN_FEEDS, FeedReader
 from tests.feedserver import FeedServer, Route, fixture, serving
 
 NOW = datetime(2020, 4, 24, 12, 0, tzinfo=UTC)
@@ -235,3 +235,20 @@ def test_gzip_is_read_and_a_compression_bomb_stops_at_the_size_cap(
     )
     assert reports[0].outcome == "ok" and len(reports[0].new) == 3
     assert reports[1].outcome == "failed" and "too large" in (reports[1].error or "")
+
+
+def test_many_feeds_are_parsed_in_worker_processes_with_the_same_files_as_in_threads(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    body = fixture("rss2.xml")
+    feeds = [
+        FeedSource(server.add(f"/f{n}.xml", Route(body.replace(b"cognitiveworld", f"desk{n}".encode()), RSS)))
+        for n in range(PROCESS_MIN_FEEDS)
+    ]
+    feeds.append(FeedSource(server.add("/bomb.xml", Route(fixture("bomb.xml"), RSS))))
+    in_processes = FeedReader(tmp_path / "p", processes=2).read(feeds, NOW)
+    in_threads = FeedReader(tmp_path / "t", processes=1).read(feeds, NOW)
+    assert [(len(r.new), r.error) for r in in_processes] == [(len(r.new), r.error) for r in in_threads]
+    assert sum(len(r.new) for r in in_processes) == 3 * PROCESS_MIN_FEEDS
+    assert "entity" in (in_processes[-1].error or "")  # a FeedError raised in a worker process
+    assert files(tmp_path / "p") == files(tmp_path / "t")

@@ -8,10 +8,12 @@ deleted: an entry that leaves its feed keeps its file.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,16 +21,18 @@ from typing import Literal
 
 from bot.errors import FeedError
 from bot.feeds.config import FeedSource
-from bot.feeds.entries import CategoryTopics, EntryDoc, entry_doc
+from bot.feeds.entries import CategoryTopics, EntryDoc
 from bot.feeds.fetch import Fetched, FetchLimits, fetch
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.mapping import Mapped, map_feed, parse_pool
 from bot.feeds.state import EntryState, StateFile
 from bot.feeds.writer import file_name, render, write_atomic
 from bot.topics import TopicMatcher
 
 log = logging.getLogger(__name__)
 
-WORKERS = 8
+WORKERS = 8  # threads: downloads and writes wait on the network and the disk
+PROCESSES = min(4, os.cpu_count() or 1)  # parsing is CPU work; 1 keeps it in the threads
+PROCESS_MIN_FEEDS = 16  # below this, starting worker processes costs more than it saves
 Outcome = Literal["ok", "not-modified", "failed"]
 Download = Callable[..., Fetched]
 
@@ -61,12 +65,10 @@ class FeedReport:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """One feed downloaded and mapped; ``parsed`` None means 304 Not Modified."""
+    """One feed downloaded and mapped; ``mapped`` None means 304 Not Modified."""
 
     fetched: Fetched
-    parsed: ParsedFeed | None
-    docs: tuple[EntryDoc, ...]
-    dropped: int
+    mapped: Mapped | None
 
 
 class FeedReader:
@@ -80,6 +82,7 @@ class FeedReader:
         known_topics: Callable[[], Iterable[str]] = tuple,
         limits: FetchLimits = FetchLimits(),  # noqa: B008 - frozen
         workers: int = WORKERS,
+        processes: int = PROCESSES,
         download: Download = fetch,
     ) -> None:
         self.out = out
@@ -87,6 +90,7 @@ class FeedReader:
         self._known_topics = known_topics
         self._limits = limits
         self._workers = workers
+        self._processes = processes
         self._download = download
 
     def read(self, feeds: Sequence[FeedSource], now: datetime) -> list[FeedReport]:
@@ -98,46 +102,52 @@ class FeedReader:
         """
         if not feeds:
             return []
-        matcher = self._matcher(feeds)
+        aliases = TopicMatcher.default_aliases()
+        known = {*self._known_topics(), *aliases.values(), *(t for f in feeds for t in f.topics)}
+        categories = CategoryTopics(TopicMatcher(known, aliases))
         by_url = self.state.files_by_url()
         for feed in feeds:
             self.state.feed(feed.url)  # created here, so workers only ever touch their own feed's record
         workers = min(self._workers, len(feeds))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feeds") as pool:
-            prepared = [pool.submit(self._prepare, feed, matcher, now) for feed in feeds]
+        processes = self._processes if len(feeds) >= PROCESS_MIN_FEEDS else 0
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feeds"))
+            parsers = stack.enter_context(parse_pool(processes, known, aliases)) if processes > 1 else None
+            prepared = [pool.submit(self._prepare, feed, categories, parsers, now) for feed in feeds]
             stored: list[Future[FeedReport] | FeedReport] = []
             for feed, future in zip(feeds, prepared, strict=True):
                 result = future.result()
                 if isinstance(result, FeedReport):
                     stored.append(result)
                     continue
-                docs, duplicates = self._claim(feed, result.docs, by_url)
+                docs, duplicates = self._claim(feed, result.mapped.docs if result.mapped else (), by_url)
                 stored.append(pool.submit(self._store, feed, result, docs, duplicates, now))
             reports = [item if isinstance(item, FeedReport) else item.result() for item in stored]
         self.state.save()
         return reports
 
-    def _matcher(self, feeds: Sequence[FeedSource]) -> CategoryTopics:
-        aliases = TopicMatcher.default_aliases()
-        known = {*self._known_topics(), *aliases.values(), *(t for f in feeds for t in f.topics)}
-        return CategoryTopics(TopicMatcher(known, aliases))
-
-    def _prepare(self, feed: FeedSource, categories: CategoryTopics, now: datetime) -> _Prepared | FeedReport:
-        """Download, parse and map one feed (in a worker; touches no shared state)."""
+    def _prepare(
+        self,
+        feed: FeedSource,
+        categories: CategoryTopics,
+        parsers: ProcessPoolExecutor | None,
+        now: datetime,
+    ) -> _Prepared | FeedReport:
+        """Download, parse and map one feed (in a worker thread; touches no shared state)."""
         state = self.state.feeds[feed.url]
         try:
             fetched = self._download(feed.url, etag=state.etag, modified=state.modified, limits=self._limits)
             if fetched.not_modified or fetched.body is None:
-                return _Prepared(fetched, None, (), 0)
-            parsed = parse_feed(
-                feed.url, fetched.body, content_type=fetched.content_type, final_url=fetched.url
-            )
-            docs = [
-                entry_doc(e, feed, parsed, base=fetched.url, categories=categories, now=now)
-                for e in parsed.entries
-            ]
-            kept = tuple(doc for doc in docs if doc is not None)
-            return _Prepared(fetched, parsed, kept, len(docs) - len(kept))
+                return _Prepared(fetched, None)
+            body, kind, base = fetched.body, fetched.content_type, fetched.url
+            if parsers is not None:
+                future = parsers.submit(map_feed, feed, body, content_type=kind, final_url=base, now=now)
+                mapped = future.result()
+            else:
+                mapped = map_feed(
+                    feed, body, content_type=kind, final_url=base, now=now, categories=categories
+                )
+            return _Prepared(fetched, mapped)
         except FeedError as err:
             return self._failed(feed, err.reason, err.retry_after, now)
         except Exception as err:
@@ -168,7 +178,8 @@ class FeedReader:
         state = self.state.feeds[feed.url]
         stamp = now.astimezone(UTC).isoformat()
         state.last_attempt = stamp
-        if prepared.parsed is None:
+        mapped = prepared.mapped
+        if mapped is None:
             state.last_success, state.failures = stamp, 0
             return FeedReport(feed, "not-modified", unchanged=len(state.entries))
         new: list[str] = []
@@ -197,8 +208,8 @@ class FeedReader:
         # Validators only after every file is written: a failed write must not turn the next fetch into a 304.
         state.etag, state.modified = prepared.fetched.etag, prepared.fetched.modified
         state.last_success, state.failures = stamp, 0
-        state.name = feed.name or prepared.parsed.title or None
-        return FeedReport(feed, "ok", tuple(new), tuple(updated), unchanged, prepared.dropped)
+        state.name = feed.name or mapped.title or None
+        return FeedReport(feed, "ok", tuple(new), tuple(updated), unchanged, mapped.dropped)
 
     def _failed(self, feed: FeedSource, reason: str, retry_after: float | None, now: datetime) -> FeedReport:
         state = self.state.feed(feed.url)
