@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-load bench-query bench-reliability clean
+.PHONY: demo test lint typecheck pytest bench bench-load bench-query bench-reliability bench-feeds clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
-bench: bench-load bench-query bench-reliability
+bench: bench-load bench-query bench-reliability bench-feeds
 
 bench-load: $(STAMP)
 	$(BIN)/python scripts/bench_load.py
@@ -37,6 +37,9 @@ bench-query: $(STAMP)
 
 bench-reliability: $(STAMP)
 	$(BIN)/python scripts/bench_reliability.py
+
+bench-feeds: $(STAMP)
+	$(BIN)/python scripts/bench_feeds.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

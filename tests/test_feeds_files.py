@@ -145,3 +145,8 @@ def test_html_becomes_plain_text() -> None:
     assert html_to_text("<b>unclosed <i>tags") == "unclosed tags"
     assert shorten("one two three four five", 12) == "one two…"
     assert shorten("short", 12) == "short"
+
+
+def test_the_shipped_example_feeds_file_is_valid() -> None:
+    feeds = load_feeds_file(Path(__file__).resolve().parents[1] / "feeds.example.yaml")
+    assert len(feeds) == 3 and feeds[0].name == "MIT Technology Review" and feeds[0].every_minutes == 60
