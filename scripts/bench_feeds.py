@@ -132,6 +132,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
+def peak_child_rss_mb() -> float:
+    """The largest parse worker process (0 when none was started)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, Any]:
     """One case in this (fresh) process."""
     import feedparser
@@ -166,6 +171,7 @@ def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, An
         "not_modified": sum(1 for r in reports if r.outcome == "not-modified"),
         "failed": [r.error for r in reports if r.outcome == "failed"][:3],
         "rss_mb": peak_rss_mb(),
+        "worker_mb": peak_child_rss_mb(),
         "imports_mb": before,
     }
 
@@ -242,7 +248,8 @@ def main() -> int:
     )
     print(
         f"  newsbot fetch, full:                        {full['seconds']:6.2f} s  "
-        f"peak RSS {full['rss_mb']:6.1f} MB  ({full['written']} files written)  "
+        f"peak RSS {full['rss_mb']:6.1f} MB + {full['worker_mb']:.1f} MB per parse worker  "
+        f"({full['written']} files written)  "
         f"{baseline['seconds'] / full['seconds']:.1f}x the baseline"
     )
     print(
