@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.run import serve
+from bot.errors import ConfigError
 from bot.feeds.config import FeedSource
 from bot.feeds.poller import MAX_BACKOFF, FeedPoller
 from bot.feeds.reader import FeedReader
@@ -183,3 +184,45 @@ def test_newsbot_run_polls_newsbot_feeds_and_healthz_lists_each_feed(
         stop.set()
         thread.join(60)
     assert result == [0]
+
+
+@pytest.mark.parametrize(
+    ("feeds_text", "articles", "message"),
+    [
+        ("- url: https://example.com/feed.xml\n  evry: 5\n", True, "evry: unknown key (did you mean every?)"),
+        ("- https://example.com/feed.xml\n", False, "NEWSBOT_FEEDS: needs NEWSBOT_ARTICLES"),
+    ],
+)
+def test_newsbot_run_refuses_to_start_with_a_bad_feeds_setup(
+    tmp_path: Path, fake_slack: FakeSlack, feeds_text: str, articles: bool, message: str
+) -> None:
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(feeds_text, encoding="utf-8")
+    (tmp_path / "articles").mkdir()
+    environ = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "PORT": str(free_port()),
+        "NEWSBOT_DB": str(tmp_path / "bot.db"),
+        "NEWSBOT_DIGESTS": str(tmp_path),
+        "NEWSBOT_CACHE": str(tmp_path / "cache"),
+        "NEWSBOT_FEEDS": str(feeds_file),
+    }
+    if articles:
+        environ["NEWSBOT_ARTICLES"] = str(tmp_path / "articles")
+    with pytest.raises(ConfigError) as caught:
+        serve(Settings.from_env(environ), handle_signals=False)
+    assert message in str(caught.value)
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_newsbot_feeds_must_name_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="NEWSBOT_FEEDS: not a file"):
+        Settings.from_env(
+            {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "NEWSBOT_FEEDS": str(tmp_path),
+            }
+        )
