@@ -137,7 +137,7 @@ def peak_child_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, Any]:
+def measure(case: str, urls: list[str], out: Path, workers: int, processes: int | None) -> dict[str, Any]:
     """One case in this (fresh) process."""
     import feedparser
 
@@ -159,9 +159,11 @@ def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, An
             "imports_mb": before,
         }
     from bot.feeds.config import FeedSource
-    from bot.feeds.reader import FeedReader
+    from bot.feeds.reader import PROCESSES, FeedReader
 
-    reader = FeedReader(out / "articles", workers=workers)
+    reader = FeedReader(
+        out / "articles", workers=workers, processes=PROCESSES if processes is None else processes
+    )
     started = time.perf_counter()
     reports = reader.read([FeedSource(url) for url in urls], datetime.now(UTC))
     seconds = time.perf_counter() - started
@@ -176,20 +178,25 @@ def measure(case: str, urls: list[str], out: Path, workers: int) -> dict[str, An
     }
 
 
-def run_case(case: str, urls: list[str], out: Path, workers: int) -> dict[str, Any]:
+def run_case(case: str, urls: list[str], out: Path, workers: int, processes: int | None) -> dict[str, Any]:
     command = [sys.executable, __file__, "--measure", case, "--out", str(out), "--workers", str(workers)]
+    if processes is not None:
+        command += ["--processes", str(processes)]
     done = subprocess.run(command, input=json.dumps(urls), capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
 def main() -> int:
+    from bot.feeds.reader import PROCESSES
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--processes", type=int, help="parse worker processes (default: the reader's)")
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="delay of every answer (a remote host's; default 0)"
     )
@@ -202,7 +209,7 @@ def main() -> int:
         return 0
     if args.measure:
         urls = json.loads(sys.stdin.read())
-        print(json.dumps(measure(args.measure, urls, args.out, args.workers)))
+        print(json.dumps(measure(args.measure, urls, args.out, args.workers, args.processes)))
         return 0
 
     server = subprocess.Popen(
@@ -227,10 +234,10 @@ def main() -> int:
         urls = [f"http://127.0.0.1:{port}/feed/{n}.xml" for n in range(args.feeds)]
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder)
-            baseline = run_case("baseline", urls, out, args.workers)
-            full = run_case("full", urls, out, args.workers)
-            again = run_case("again", urls, out, args.workers)
-            baseline_304 = run_case("baseline-304", urls, out, args.workers)
+            baseline = run_case("baseline", urls, out, args.workers, args.processes)
+            full = run_case("full", urls, out, args.workers, args.processes)
+            again = run_case("again", urls, out, args.workers, args.processes)
+            baseline_304 = run_case("baseline-304", urls, out, args.workers, args.processes)
     finally:
         assert server.stdin is not None
         server.stdin.close()
@@ -239,7 +246,8 @@ def main() -> int:
     total = args.feeds * args.entries
     print(
         f"{args.feeds} feeds x {args.entries} entries ({total} entries), served on 127.0.0.1 with "
-        f"{args.latency_ms:g} ms latency; newsbot with {args.workers} worker threads; "
+        f"{args.latency_ms:g} ms latency; newsbot with {args.workers} worker threads, "
+        f"{args.processes if args.processes is not None else PROCESSES} parse processes; "
         f"Python {sys.version.split()[0]}"
     )
     print(
