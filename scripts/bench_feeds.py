@@ -120,7 +120,12 @@ def serve(feeds: int, entries: int, latency: float) -> None:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # socketserver's default listen backlog is 5: eight clients at once would see dropped SYNs and
+    # one-second retransmits that no real feed host would cause.
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(server.server_address[1], flush=True)
@@ -188,8 +193,6 @@ def run_case(case: str, urls: list[str], out: Path, workers: int, processes: int
 
 
 def main() -> int:
-    from bot.feeds.reader import PROCESSES
-
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -242,6 +245,8 @@ def main() -> int:
         assert server.stdin is not None
         server.stdin.close()
         server.wait(10)
+
+    from bot.feeds.reader import PROCESSES
 
     total = args.feeds * args.entries
     print(
