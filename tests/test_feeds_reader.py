@@ -207,6 +207,10 @@ def test_an_entity_bomb_is_refused_in_bounded_time_and_memory(server: FeedServer
         "/quadratic.xml": b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"x" * 50_000 + b'">]>'
         b'<rss version="2.0"><channel><title>q</title><item><title>' + b"&a;" * 50_000 + b"</title>"
         b"<link>https://example.com/1</link></item></channel></rss>",
+        # An external entity (XXE): never resolved, refused like the others.
+        "/xxe.xml": b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<rss version="2.0"><channel><title>&x;</title><item><title>&x;</title>'
+        b"<link>https://example.com/2</link></item></channel></rss>",
     }
     feeds = [FeedSource(server.add(path, Route(body, RSS))) for path, body in bombs.items()]
     tracemalloc.start()
@@ -215,7 +219,7 @@ def test_an_entity_bomb_is_refused_in_bounded_time_and_memory(server: FeedServer
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert [r.outcome for r in reports] == ["failed", "failed"]
+    assert [r.outcome for r in reports] == ["failed", "failed", "failed"]
     assert all("entity" in (r.error or "") for r in reports)
     # Expanded, the first would be about 3 GB and the second 2.5 GB of text.
     assert peak < 64 * 1024 * 1024, peak
@@ -252,3 +256,23 @@ def test_many_feeds_are_parsed_in_worker_processes_with_the_same_files_as_in_thr
     assert sum(len(r.new) for r in in_processes) == 3 * PROCESS_MIN_FEEDS
     assert "entity" in (in_processes[-1].error or "")  # a FeedError raised in a worker process
     assert files(tmp_path / "p") == files(tmp_path / "t")
+
+
+def test_rss_1_0_and_0_91_are_read_and_an_html_page_is_named_whatever_its_content_type(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    rdf = server.add("/infoq.rdf", Route(fixture("rss1.rdf"), "application/rdf+xml"))
+    old = server.add("/old.xml", Route(fixture("rss091.xml"), "text/xml"))  # a DOCTYPE with an external DTD
+    disguised = server.add("/disguised.xml", Route(b"<!-- x -->\n<html><body>Sign in</body></html>", RSS))
+    reports = FeedReader(tmp_path / "feeds", known_topics=lambda: ["AWS AI"]).read(
+        [FeedSource(rdf), FeedSource(old), FeedSource(disguised)], NOW
+    )
+    assert [(r.outcome, len(r.new)) for r in reports[:2]] == [("ok", 1), ("ok", 1)]
+    assert reports[2].outcome == "failed" and "HTML page" in (reports[2].error or "")
+    loaded = load_articles([tmp_path / "feeds"]).articles
+    assert "Café robots serve espresso" in {a.title for a in loaded}
+    [article] = [a for a in loaded if a.domain == "infoq.com"]
+    assert article.title == "Amazon Announces General Availability of AWS Deepcomposer"
+    assert article.published == datetime(2020, 4, 11, 11, 9, tzinfo=UTC)
+    assert article.provider == "InfoQ - AI, ML & Data Engineering" and article.domain == "infoq.com"
+    assert article.topics == ("AWS AI",)
