@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 
-from bot.listeners import admin_command, news_command, share_action
+from bot.listeners import news_admin_command, news_command, share_action
+from bot.listeners.admin_guard import AdminGuard
 from bot.settings import Settings
 from bot.slack.client import make_client
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +46,10 @@ def build_app(settings: Settings, services: Services) -> App:
         # belongs to the services so that shutting down waits for the work in flight.
         listener_executor=services.listener_pool,
     )
-    news_command.register(app, services)
-    share_action.register(app, services)
-    admin_command.register(app, services)
+    news_command.register(app, services.queries, services.clock)
+    share_action.register(app, services.queries)
+    guard = AdminGuard(settings.admins)  # the one place that decides who may change digests
+    news_admin_command.register(app, services.subscriptions, services.clock, guard=guard.middleware)
     app.error(_error_handler)
     return app
 

@@ -7,6 +7,7 @@ GET /healthz → JSON health, 503 while posting is paused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -116,5 +117,8 @@ class HttpServer:
         if not self._serving:  # never served: only the listening socket to close
             self._server.close()
             return
-        self._server.pull_trigger()  # wakes the event loop now instead of at its next timeout
+        # Wakes the event loop now instead of at its next timeout. The loop may have seen the flag
+        # already and closed the trigger on its way out (EBADF): then there is nothing to wake.
+        with contextlib.suppress(OSError):
+            self._server.pull_trigger()
         self._stopped.wait(timeout)

@@ -15,13 +15,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from bot.articles.paths import sample_dir
 from bot.errors import ConfigError
+from bot.store.target import DEFAULT_DB, describe_db, parse_db
 
 DEFAULT_DOTENV = Path(".env")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -46,7 +48,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     articles: tuple[Path, ...] = ()
-    db_path: Path = Path("newsbot.db")
+    db_path: Path | str = Path("newsbot.db")  # a str is a postgresql:// URL (bot.store.factory)
     admins: frozenset[str] = frozenset()
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
@@ -54,6 +56,10 @@ class Settings:
     reload_minutes: float = 5.0
     log_level: str = "INFO"
     feeds_path: Path | None = None  # NEWSBOT_FEEDS: the feeds file `newsbot run` polls (bot/feeds/)
+
+    @property
+    def article_roots(self) -> tuple[Path, ...]:
+        return article_roots(self.articles)
 
     @property
     def socket_mode(self) -> bool:
@@ -69,7 +75,7 @@ class Settings:
             f"slack_signing_secret={shown(self.slack_signing_secret)}, "
             f"slack_app_token={shown(self.slack_app_token)}, slack_api_url={self.slack_api_url!r}, "
             f"port={self.port}, articles={tuple(str(p) for p in self.articles)!r}, "
-            f"db_path={str(self.db_path)!r}, admins={sorted(self.admins)!r}, "
+            f"db_path={describe_db(self.db_path)!r}, admins={sorted(self.admins)!r}, "
             f"digests_dir={str(self.digests_dir)!r}, "
             f"cache_path={str(self.cache_path) if self.cache_path else None!r}, "
             f"grace_hours={self.grace_hours}, reload_minutes={self.reload_minutes}, "
@@ -94,22 +100,7 @@ class Settings:
         """
         values = _merged(environ, dotenv_path)
         problems: list[str] = []
-
-        def get(name: str) -> str | None:
-            value = values.get(name)
-            if value is None or not value.strip():
-                return None
-            return value.strip()
-
-        def parse(name: str, default: T, convert: Callable[[str], T]) -> T:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                return convert(raw)
-            except ValueError as err:
-                problems.append(f"{name}: {err}")
-                return default
+        get, parse = _reader(values, problems)
 
         bot_token = get("SLACK_BOT_TOKEN")
         if bot_token is None:
@@ -127,17 +118,20 @@ class Settings:
                 "SLACK_SIGNING_SECRET: missing (needed in HTTP mode; set SLACK_APP_TOKEN for Socket Mode)"
             )
 
+        api_url = parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url)
+        port = parse("PORT", 3000, _port)
+        folders = Folders.parse(parse)
         settings = cls(
             slack_bot_token=bot_token or "",
             slack_signing_secret=signing_secret,
             slack_app_token=app_token,
-            slack_api_url=parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url),
-            port=parse("PORT", 3000, _port),
-            articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
-            db_path=parse("NEWSBOT_DB", Path("newsbot.db"), Path),
+            slack_api_url=api_url,
+            port=port,
+            articles=folders.articles,
+            db_path=folders.db_path,
             admins=parse("NEWSBOT_ADMINS", frozenset(), _admins),
-            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
-            cache_path=parse("NEWSBOT_CACHE", None, Path),
+            digests_dir=folders.digests_dir,
+            cache_path=folders.cache_path,
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
@@ -146,6 +140,92 @@ class Settings:
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
         return settings
+
+
+Get = Callable[[str], str | None]
+
+
+class Parse(Protocol):
+    def __call__(self, name: str, default: T, convert: Callable[[str], T]) -> T: ...
+
+
+def _reader(values: Mapping[str, str], problems: list[str]) -> tuple[Get, Parse]:
+    """``get(name)``: the stripped value or None; ``parse(name, default, convert)``: converted, or the
+    default with the problem noted (so one ConfigError can name every bad setting)."""
+
+    def get(name: str) -> str | None:
+        value = values.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def parse(name: str, default: T, convert: Callable[[str], T]) -> T:
+        raw = get(name)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except ValueError as err:
+            problems.append(f"{name}: {err}")
+            return default
+
+    return get, parse
+
+
+@dataclass(frozen=True, slots=True)
+class Folders:
+    """Where newsbot reads and writes: the part of the settings every command needs (``newsbot
+    check``, ``preview``, ``query``, ``demo`` read only this; ``run`` and ``post`` read all)."""
+
+    articles: tuple[Path, ...] = ()
+    db_path: Path | str = DEFAULT_DB  # a str is a postgresql:// URL (bot.store.factory)
+    digests_dir: Path = Path("digests")
+    cache_path: Path | None = None
+
+    @property
+    def article_roots(self) -> tuple[Path, ...]:
+        return article_roots(self.articles)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str], *, dotenv_path: Path | str | None = DEFAULT_DOTENV
+    ) -> Folders:
+        """NEWSBOT_ARTICLES, NEWSBOT_DB, NEWSBOT_DIGESTS, NEWSBOT_CACHE (environment over .env),
+        validated as ``Settings.from_env`` does; one ConfigError naming each bad one."""
+        problems: list[str] = []
+        _, parse = _reader(_merged(environ, dotenv_path), problems)
+        folders = cls.parse(parse)
+        if problems:
+            raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
+        return folders
+
+    @classmethod
+    def parse(cls, parse: Parse) -> Folders:
+        return cls(
+            articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
+            db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
+            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
+            cache_path=parse("NEWSBOT_CACHE", None, _path),
+        )
+
+
+def article_roots(articles: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The folders to load: the configured ones, else the bundled sample (the one place that says so)."""
+    return articles or (sample_dir(),)
+
+
+def split_paths(raw: str) -> tuple[Path, ...]:
+    """Folders separated by os.pathsep, each with ``~`` expanded (NEWSBOT_ARTICLES, --articles)."""
+    return tuple(Path(part.strip()).expanduser() for part in raw.split(os.pathsep) if part.strip())
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _db(raw: str) -> Path | str:
+    target = parse_db(raw)
+    return target.expanduser() if isinstance(target, Path) else target
 
 
 def _merged(environ: Mapping[str, str], dotenv_path: Path | str | None) -> dict[str, str]:
@@ -194,7 +274,7 @@ def _port(raw: str) -> int:
 
 
 def _article_roots(raw: str) -> tuple[Path, ...]:
-    roots = tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
+    roots = split_paths(raw)
     missing = [str(root) for root in roots if not root.is_dir()]
     if missing:
         raise ValueError(f"not a folder: {', '.join(missing)}")
@@ -203,7 +283,7 @@ def _article_roots(raw: str) -> tuple[Path, ...]:
 
 def _folder(raw: str) -> Path:
     # Only a folder that was named explicitly must exist; the default ./digests is optional.
-    path = Path(raw)
+    path = Path(raw).expanduser()
     if not path.is_dir():
         raise ValueError(f"not a folder: {raw}")
     return path

@@ -13,6 +13,8 @@ from a queue (``fail``) or at random rates (``set_fault_rates``):
 
 Channels are lenient: an unknown C…/G… ID is created on first use as a public channel the bot is in;
 ``add_channel`` declares private, archived or not-joined channels to exercise the error paths.
+Users, direct messages and history paging: see tests/fakeslack_workspace.py; views
+(views.publish/open/update/push, checked with ``check_view``): see tests/fakeslack_views.py.
 """
 
 from __future__ import annotations
@@ -161,10 +163,35 @@ class FakeSlack:
             )
 
     def add_user(
-        self, user_id: str, name: str | None = None, *, is_admin: bool = False, is_owner: bool = False
+        self,
+        user_id: str,
+        name: str | None = None,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        tz: str = "UTC",
     ) -> None:
         with self._lock:
-            self._workspace.add_user(user_id, name, is_admin=is_admin, is_owner=is_owner)
+            self._workspace.add_user(user_id, name, is_admin=is_admin, is_owner=is_owner, tz=tz)
+
+    def set_user_tz(self, user_id: str, tz: str) -> None:
+        """The user changed their time zone in Slack; users.info answers it from now on."""
+        with self._lock:
+            self._workspace.users[user_id]["tz"] = tz
+
+    def remove_user(
+        self, user_id: str, *, post_error: str = "account_inactive", keep_profile: bool = False
+    ) -> None:
+        """The user left the workspace: users.info answers user_not_found (or, with ``keep_profile``,
+        the profile with ``deleted: true``); conversations.open and views.publish answer
+        user_not_found; posting to their DM answers ``post_error``."""
+        with self._lock:
+            self._workspace.remove_user(user_id, post_error=post_error, keep_profile=keep_profile)
+
+    def mint_trigger(self, user_id: str) -> str:
+        """A trigger_id tied to ``user_id``, good for one views.open or views.push."""
+        with self._lock:
+            return self._workspace.views.mint_trigger(user_id)
 
     def fail(self, method: str, *faults: Fault) -> None:
         """Queue faults for the next calls of ``method``, one per call, in order."""
@@ -224,6 +251,28 @@ class FakeSlack:
     def channel(self, channel_id: str) -> Channel | None:
         with self._lock:
             return self._workspace.channels.get(channel_id)
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        """The Home view last published for ``user_id`` (None if never)."""
+        with self._lock:
+            record = self._workspace.views.homes.get(user_id)
+            return record.view if record else None
+
+    def modals(self, user_id: str = "") -> list[dict[str, Any]]:
+        """The user's open modal stack, bottom first ("" = modals opened with unminted triggers)."""
+        with self._lock:
+            return [r.view for r in self._workspace.views.stacks.get(user_id, [])]
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Every modal views.open or views.push accepted, in order."""
+        with self._lock:
+            return [r.view for r in self._workspace.views.opened]
+
+    def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages in the bot's direct message channel with ``user_id``, oldest first."""
+        with self._lock:
+            dm = self._workspace.channels.get("D" + user_id[1:])
+            return [dict(m) for m in dm.messages] if dm else []
 
     # --- HTTP -----------------------------------------------------------------------------------
     def _handle(self, request: BaseHTTPRequestHandler) -> None:

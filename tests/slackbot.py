@@ -144,6 +144,16 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
         time.sleep(0.005)
 
 
+class MovableClock:
+    """The bot's clock in a scenario test: reads ``now``, which the test may move forward."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @dataclass(slots=True)
 class RunningBot:
     url: str
@@ -151,6 +161,7 @@ class RunningBot:
     services: Services
     fake: FakeSlack
     settings: Settings
+    clock: Callable[[], datetime]
 
     def send(self, body: bytes, headers: dict[str, str] | None = None) -> Reply:
         return http(f"{self.url}/slack/events", body, signed_headers(body) if headers is None else headers)
@@ -180,7 +191,7 @@ def running_bot(
     fake: FakeSlack,
     *,
     admins: str = "",
-    clock: Callable[[], datetime] = lambda: NOW,
+    clock: Callable[[], datetime] | None = None,
     article_folder: Path | None = None,
 ) -> Iterator[RunningBot]:
     """The app serving on a random port. ``article_folder`` None: the handful of TOPICS articles."""
@@ -199,13 +210,14 @@ def running_bot(
             "NEWSBOT_ADMINS": admins,
         }
     )
+    clock = clock or MovableClock()
     services = build_services(settings, clock=clock, owner="test", templates=package_templates())
     services.reload()
     app = build_app(settings, services)
     server = HttpServer(make_wsgi_app(app, services.health_report), host="127.0.0.1", port=0)
     server.start_in_thread()
     try:
-        yield RunningBot(server.url, app, services, fake, settings)
+        yield RunningBot(server.url, app, services, fake, settings, clock)
     finally:
         server.stop()
         services.close()

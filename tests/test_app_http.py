@@ -16,6 +16,7 @@ from bot.listeners.share_action import SHARE_ACTION_ID
 from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
     NOW,
+    MovableClock,
     RunningBot,
     action_body,
     command_body,
@@ -246,7 +247,8 @@ def test_list_preview_and_help_are_open_to_everyone(admin_bot: RunningBot) -> No
 def test_admin_post_posts_once_then_has_nothing_new(admin_bot: RunningBot) -> None:
     admin_reply(admin_bot, "subscribe topics=robotics", key="setup")
     assert admin_reply(admin_bot, "post", key="post1").startswith("Posted *newsroom*")
-    admin_bot.services.clock = lambda: NOW + timedelta(minutes=10)
+    assert isinstance(admin_bot.clock, MovableClock)
+    admin_bot.clock.now = NOW + timedelta(minutes=10)
     assert "Nothing new" in admin_reply(admin_bot, "post", key="post2")
     [message] = admin_bot.fake.messages(NEWSROOM)
     assert "Robot arms learn to fold laundry" in texts(message)
@@ -265,7 +267,7 @@ def test_admin_unsubscribe_deletes_and_audits(admin_bot: RunningBot) -> None:
         ("subscribe colour=red", "Unknown option 'colour'"),
         ("subscribe time=25:00", "time=07:30"),
         ("subscribe timezone=Mars/Olympus", "timezone"),
-        ("subscribe topics=gardening", "gardening"),
+        ("subscribe topics=robtcs", "Did you mean: AI in Robotics?"),
         ("subscribe days=someday", "days"),
         ("subscribe max_items=0", "max_items"),
         ('subscribe topics="robotics', "quote is not closed"),

@@ -205,11 +205,11 @@ def test_skipped_article_files_are_logged_once_and_an_empty_load_is_flagged(
     folder.mkdir()
     (folder / "notes.md").write_text("just notes\n", encoding="utf-8")
     with (
-        caplog.at_level(logging.WARNING, logger="bot.wiring"),
+        caplog.at_level(logging.WARNING, logger="bot.services.catalog"),
         running_bot(tmp_path, fake_slack, article_folder=folder) as running,
     ):
         running.services.reload()  # unchanged: nothing new to say
-        warnings = [r.getMessage() for r in caplog.records if r.name == "bot.wiring"]
+        warnings = [r.getMessage() for r in caplog.records if r.name == "bot.services.catalog"]
         assert (
             warnings.count(
                 f"article file skipped: {folder / 'notes.md'}: no front matter (the first line is not ---)"

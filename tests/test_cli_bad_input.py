@@ -50,7 +50,10 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str]:
         (["preview", "--digest", ""], "--digest needs a digest name, e.g. --digest morning-ai"),
         (["preview", "--max-items", "0"], "--max-items must be a whole number from 1 to 20 (got 0)"),
         (["preview", "--max-items", "999"], "--max-items must be a whole number from 1 to 20 (got 999)"),
-        (["preview", "--now", "yesterday"], "not an ISO 8601 time: 'yesterday' (e.g. 2023-06-01T08:00Z)"),
+        (
+            ["preview", "--now", "yesterday"],
+            "not an ISO 8601 time: 'yesterday' (e.g. 2026-03-29T08:00:00+02:00",
+        ),
         (["preview", "--articles", ""], "--articles is empty: give a folder, e.g. --articles ./articles"),
         (["check", "--articles", " "], "--articles is empty: give a folder"),
         (["preview", "--now", "0001-01-01T00:00Z"], "out of range: give a time from 1970 to 9998"),

@@ -179,3 +179,26 @@ def test_many_big_stories_render_within_limits() -> None:
         assert len(payload["blocks"]) <= MAX_BLOCKS
         assert total_text(payload["text"], payload["blocks"]) < MAX_MESSAGE_TEXT
         assert all(slack_len(b["text"]["text"]) <= 3000 for b in payload["blocks"] if b["type"] == "section")
+
+
+def test_without_images_keeps_text_and_drops_empty_contexts() -> None:
+    """What the poster sends after Slack refuses a payload's blocks (moved from the poster's tests)."""
+    original = {
+        "text": "AI digest",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "AI digest"}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "<https://example.com/a|Story A>"},
+                "accessory": {"type": "image", "image_url": "https://img.example/a.png", "alt_text": "a"},
+            },
+            {"type": "image", "image_url": "https://img.example/b.png", "alt_text": "b"},
+            {"type": "context", "elements": [{"type": "image", "image_url": "x", "alt_text": "x"}]},
+        ],
+    }
+    stripped = without_images(original)
+
+    assert [b["type"] for b in stripped["blocks"]] == ["header", "section"]
+    assert "accessory" not in stripped["blocks"][1]
+    assert stripped["text"] == "AI digest"
+    assert len(original["blocks"]) == 4

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.channel_refs import ChannelRef, parse_target
 from bot.cli import main
-from bot.commands.post import channel_ref, parse_now, select_digests
+from bot.commands.inputs import parse_now
+from bot.commands.post import select_digests
 from bot.digests.spec import DigestSpec
 from bot.errors import QueryError
 from bot.store.sqlite import SQLiteStore
@@ -117,9 +119,10 @@ def test_channel_forms_and_selection() -> None:
     ]
     resolved = {"ai-news": "C1"}
 
-    assert channel_ref("<#C1|ai-news>") == ("C1", "ai-news")
-    assert channel_ref("<#C1>") == ("C1", None)
-    assert channel_ref("#general") == (None, "general")
+    assert parse_target("<#C1|ai-news>") == ChannelRef("C1", "ai-news")
+    assert parse_target("<#C1>") == ChannelRef("C1", None)
+    assert parse_target("#general") == ChannelRef(None, "general")
+    assert parse_target("C0123") == ChannelRef("C0123", None)
     assert [s.name for s in select_digests(specs, "b", resolved.get)] == ["b"]
     assert [s.name for s in select_digests(specs, "<#C1>", resolved.get)] == ["a", "b"]
     assert [s.name for s in select_digests(specs, "#ai-news", resolved.get)] == ["a", "b"]

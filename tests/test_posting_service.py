@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.digests.spec import DigestSpec
-from bot.services.posting import PostingService
+from bot.services.posting import DONE_STATUSES, RETRY_STATUSES, PostingService, PostStatus
 from bot.slack.client import make_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
@@ -100,8 +100,10 @@ def test_rate_limit_defers_that_channel_only(fake_slack: FakeSlack, store: SQLit
     too_early = service.post_occurrence(spec("a", "C1"), OCC, now=NOW + timedelta(seconds=10))
     retried = service.post_occurrence(spec("a", "C1"), OCC, now=NOW + timedelta(seconds=30))
 
-    assert limited.status == "deferred" and limited.retry_at == NOW + timedelta(seconds=30)
-    assert other.status == "posted"
+    assert limited.status is PostStatus.DEFERRED and limited.retry_at == NOW + timedelta(seconds=30)
+    assert limited.rate_limited  # a typed fact, so `newsbot post` need not read the detail text
+    assert other.status is PostStatus.POSTED and not other.rate_limited
+    assert not too_early.rate_limited  # deferred by the store's record, not by a 429 just now
     assert too_early.status == "deferred" and too_early.retry_at == NOW + timedelta(seconds=30)
     assert retried.status == "posted"
     assert len(fake_slack.messages("C1")) == 1 and len(fake_slack.messages("C2")) == 1
@@ -279,3 +281,10 @@ def test_disabled_digest_is_not_posted(fake_slack: FakeSlack, store: SQLiteStore
 
     assert outcome.status == "disabled"
     assert fake_slack.calls == [] and store.get_post("", "ai", OCC) is None
+
+
+def test_status_sets_cover_every_status_once() -> None:
+    """Each status is settled, owed a retry, or neither (busy, disabled): never both."""
+    assert not DONE_STATUSES & RETRY_STATUSES
+    assert {PostStatus.BUSY, PostStatus.DISABLED} == set(PostStatus) - DONE_STATUSES - RETRY_STATUSES
+    assert f"{PostStatus.POSTED}" == "posted"  # logs and JSON show the plain word

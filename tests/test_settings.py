@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import DEFAULT_SLACK_API_URL, Settings
+from bot.settings import DEFAULT_SLACK_API_URL, Folders, Settings
 
 BOT_TOKEN = "xoxb-1111-2222-secretbotvalue"
 SIGNING = "signing-secret-value-123"
@@ -211,3 +211,37 @@ def test_env_example_documents_every_setting() -> None:
 def test_named_digests_folder_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"NEWSBOT_DIGESTS: not a folder"):
         Settings.from_env(minimal(NEWSBOT_DIGESTS=str(tmp_path / "missing")))
+
+
+def test_folders_come_from_dotenv_with_home_expanded_as_for_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI commands read their folders exactly as `newsbot run` does (one path for settings)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "digs").mkdir()
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "NEWSBOT_ARTICLES=~/arts\nNEWSBOT_DIGESTS=~/digs\nNEWSBOT_CACHE=~/c.cache\nNEWSBOT_DB=~/n.db\n",
+        encoding="utf-8",
+    )
+    folders = Folders.from_env({}, dotenv_path=dotenv)
+    settings = Settings.from_env(minimal(), dotenv_path=dotenv)
+
+    assert folders.article_roots == settings.article_roots == (tmp_path / "arts",)
+    assert folders.digests_dir == settings.digests_dir == tmp_path / "digs"
+    assert folders.cache_path == settings.cache_path == tmp_path / "c.cache"
+    assert folders.db_path == settings.db_path == tmp_path / "n.db"
+
+
+def test_folders_are_validated_as_for_run(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="NEWSBOT_ARTICLES: not a folder") as err:
+        Folders.from_env({"NEWSBOT_ARTICLES": str(tmp_path / "nope")}, dotenv_path=None)
+    assert "NEWSBOT_ARTICLES: not a folder" in config_error(minimal(NEWSBOT_ARTICLES=str(tmp_path / "nope")))
+    assert str(err.value).startswith("invalid settings:")
+
+
+def test_no_folder_configured_means_the_bundled_sample() -> None:
+    roots = Folders.from_env({}, dotenv_path=None).article_roots
+    assert roots == Settings.from_env(minimal()).article_roots
+    assert len(roots) == 1 and roots[0].name == "sample_articles" and any(roots[0].rglob("*.md"))

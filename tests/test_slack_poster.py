@@ -8,7 +8,7 @@ import pytest
 
 from bot.slack.client import make_client
 from bot.slack.health import PostingHealth
-from bot.slack.poster import EVENT_TYPE, SlackPoster, strip_images
+from bot.slack.poster import EVENT_TYPE, SlackPoster
 from bot.slack.results import AuthFailed, ChannelGone, Posted, PostFailed, RateLimited
 from tests.fakeslack import FakeSlack, Fault
 
@@ -265,12 +265,3 @@ def test_channel_named_not_by_id_is_resolved_for_the_history_check(fake_slack: F
     assert isinstance(first, Posted) and first.channel == "C777"
     assert again == Posted(first.ts, "C777", existing=True)
     assert len(fake_slack.messages("C777")) == 1
-
-
-def test_strip_images_keeps_text_and_drops_empty_contexts() -> None:
-    stripped = strip_images(payload())
-
-    assert [b["type"] for b in stripped["blocks"]] == ["header", "section"]
-    assert "accessory" not in stripped["blocks"][1]
-    assert stripped["text"] == "AI digest"
-    assert len(payload()["blocks"]) == 4

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.commands import inputs
+from bot.compose.digest import compose_digest
+from bot.compose.model import Digest
+from bot.compose.query import answer_query
+from bot.compose.render import render_digest, render_query
+from bot.compose.stories import StoryIndex
+from bot.digests.spec import DigestSpec
 from bot.errors import ArticlesUnavailableError
+from bot.services.catalog import build_snapshot, load_templates
 
 # The sample is sparse: the demo digest looks back a day, else a week, a month, a year, until it
 # has a few stories to show.
@@ -32,11 +39,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.compose.query import answer_query
-    from bot.compose.render import Templates, render_digest, render_query
-    from bot.compose.stories import StoryIndex
-    from bot.topics import TopicMatcher
-
     roots = inputs.article_roots(args)
     folder = ", ".join(str(root) for root in roots)
     loaded = inputs.load(roots)
@@ -44,12 +46,11 @@ def run(args: argparse.Namespace) -> int:
         raise ArticlesUnavailableError(f"no usable articles in {folder}")
     newest = max(a.published for a in loaded.articles)
     now = newest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    index = StoryIndex.build(loaded.articles)
-    matcher = TopicMatcher.with_default_aliases(index.topic_names)
-    templates = Templates.load(None)
-    label, digest = _demo_digest(index, now)
-    query = next((q for q in DEMO_QUERIES if matcher.match(q).topics), DEMO_QUERIES[0])
-    answer = answer_query(index, matcher, query, now)
+    snapshot = build_snapshot(loaded.articles)
+    templates = load_templates(None)
+    label, digest = _demo_digest(snapshot.index, now)
+    query = next((q for q in DEMO_QUERIES if snapshot.matcher.match(q).topics), DEMO_QUERIES[0])
+    answer = answer_query(snapshot.index, snapshot.matcher, query, now)
 
     _say(f"newsbot demo: {len(loaded.articles)} articles from {folder}", args.json)
     _say(f"clock set to {now:%Y-%m-%d %H:%M} UTC, just after the sample's newest article", args.json)
@@ -61,12 +62,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_digest(index: Any, now: datetime) -> tuple[str, Any]:
+def _demo_digest(index: StoryIndex, now: datetime) -> tuple[str, Digest]:
     """The digest of the shortest look-back window that has a few stories, and that window's name."""
-    from bot.compose.digest import compose_digest
-    from bot.digests.spec import DigestSpec
-
-    found: tuple[str, Any] | None = None
+    found: tuple[str, Digest] | None = None
     for hours, label in DEMO_WINDOWS:
         spec = DigestSpec(name="demo", channel="demo", title="Demo digest", window_hours=hours)
         found = (label, compose_digest(index, spec, now, since=None))

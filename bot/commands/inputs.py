@@ -1,4 +1,5 @@
-"""What `preview`, `query` and `demo` share: the clock, the folders, loading, and printing a payload."""
+"""What the commands share: the clock (one ``parse_now``), the folders (through bot.settings, as
+`newsbot run` reads them), loading, and printing a payload."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.articles import LoadResult, load_articles
+from bot.compose.terminal import render_text
 from bot.errors import QueryError
+from bot.settings import Folders, split_paths
 
 SKIPPED_SHOWN = 20
 FIRST_YEAR, LAST_YEAR = 1970, 9998
@@ -44,7 +48,9 @@ def parse_now(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2023-06-01T08:00Z)") from err
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {text!r} (e.g. 2026-03-29T08:00:00+02:00, or 2026-03-29T06:00Z)"
+        ) from err
     return in_range(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), text)
 
 
@@ -62,26 +68,47 @@ def clock(args: argparse.Namespace) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
+def folders(environ: Mapping[str, str] = os.environ) -> Folders:
+    """The folders from the environment and ./.env, read and validated as `newsbot run` reads them."""
+    return Folders.from_env(environ)
+
+
 def article_roots(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> list[Path]:
     """--articles, else NEWSBOT_ARTICLES (several folders separated by os.pathsep), else the sample."""
-    from bot.commands.check import article_roots as roots_from
-
-    return roots_from(args.articles, environ)
+    option: str | None = args.articles
+    if option is not None and not option.replace(os.pathsep, "").strip():
+        raise QueryError(
+            "--articles is empty: give a folder, e.g. --articles ./articles "
+            f"(several separated by {os.pathsep!r})"
+        )
+    if option:
+        return list(split_paths(option))
+    return list(folders(environ).article_roots)
 
 
 def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
+    """--digests, else NEWSBOT_DIGESTS, else ./digests."""
     chosen: Path | None = getattr(args, "digests", None)
-    if chosen is None and environ.get("NEWSBOT_DIGESTS"):
-        chosen = Path(environ["NEWSBOT_DIGESTS"]).expanduser()
-    return chosen if chosen is not None else Path("digests")
+    return chosen.expanduser() if chosen is not None else folders(environ).digests_dir
 
 
-def load(roots: list[Path]) -> Any:
-    """The articles of the folders (a LoadResult); each skipped file is reported on stderr.
+def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
+    """Why nothing is usable, and what would be: for a load that produced no article at all."""
+    where = ", ".join(str(root) for root in roots)
+    if not result.files:
+        return (
+            f"no article files in {where}: expected Markdown files (*.md) with YAML front matter, "
+            "such as those in bot/sample_articles/"
+        )
+    return (
+        f"no usable article in {where}: every one of the {result.files} files was skipped "
+        f"(`newsbot check --articles {where}` lists each file and why)"
+    )
+
+
+def load(roots: list[Path]) -> LoadResult:
+    """The articles of the folders; each skipped file is reported on stderr.
     QueryError when not one article is usable (nothing to compose from)."""
-    from bot.articles import load_articles
-    from bot.commands.check import no_articles_message
-
     result = load_articles(roots)
     for skipped in result.skipped[:SKIPPED_SHOWN]:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -93,8 +120,6 @@ def load(roots: list[Path]) -> Any:
 
 
 def print_payload(payload: dict[str, Any], *, as_json: bool) -> None:
-    from bot.compose.terminal import render_text
-
     if as_json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:

@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.inputs import in_range
+from bot import channel_refs
+from bot.commands.inputs import parse_now
 from bot.digests.spec import DigestSpec
 from bot.errors import QueryError
+from bot.settings import DEFAULT_DOTENV, Settings
 
 if TYPE_CHECKING:  # the Slack stack loads only when the command runs
     from bot.services.posting import PostingService
 
 MAX_WAIT = timedelta(seconds=60)
 MAX_TRIES = 4
-OK_STATUSES = frozenset({"posted", "already", "empty"})
-_MENTION = re.compile(r"^<#([A-Z0-9]+)(?:\|([^>]*))?>$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 
 
 def register(subparsers: Any) -> None:
@@ -47,27 +45,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def parse_now(raw: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 time: {raw!r} (e.g. 2026-03-29T08:00:00+02:00, or 2026-03-29T06:00Z)"
-        ) from None
-    return in_range(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC), raw)
-
-
-def channel_ref(target: str) -> tuple[str | None, str | None]:
-    """(channel ID, channel name) named by ``target``; either may be None."""
-    target = target.strip()
-    mention = _MENTION.match(target)
-    if mention:
-        return mention.group(1), mention.group(2) or None
-    if _CHANNEL_ID.match(target):
-        return target, None
-    return None, target.removeprefix("#")
-
-
 def select_digests(
     specs: Sequence[DigestSpec], target: str, resolve: Callable[[str], str | None]
 ) -> list[DigestSpec]:
@@ -79,7 +56,8 @@ def select_digests(
     by_name = [s for s in specs if s.name == target]
     if by_name:
         return by_name
-    channel_id, name = channel_ref(target)
+    ref = channel_refs.parse_target(target)
+    channel_id, name = ref.id, ref.name
     wanted = {c for c in (channel_id, name, f"#{name}" if name else None) if c}
     found = [s for s in specs if s.channel in wanted]
     if not found and channel_id is None and name:
@@ -92,7 +70,7 @@ def select_digests(
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.settings import DEFAULT_DOTENV, Settings
+    # Imported here so that `newsbot --help` and the other commands need not load the Slack stack.
     from bot.wiring import build_services, utc_now
 
     settings = Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV, require_signing_secret=False)
@@ -103,29 +81,29 @@ def run(args: argparse.Namespace) -> int:
         specs = select_digests(services.store.list_digests(), args.target, services.poster.resolve_channel)
         failures = 0
         for spec in specs:
-            status = _post_one(services.posting, spec, now)
-            failures += status not in OK_STATUSES
+            failures += not _post_one(services.posting, spec, now)
         return 1 if failures else 0
     finally:
         services.close()
 
 
-def _post_one(posting: PostingService, spec: DigestSpec, now: datetime) -> str:
-    from bot.services.posting import RATE_LIMITED
+def _post_one(posting: PostingService, spec: DigestSpec, now: datetime) -> bool:
+    """Post one digest; True when it is settled (posted, already posted, or nothing new)."""
+    # Imported here for the same reason as in run().
+    from bot.services.posting import DONE_STATUSES
 
     occurrence = now
     for _ in range(MAX_TRIES):
         outcome = posting.post_occurrence(spec, occurrence, now=now, manual=True)
         wait = outcome.retry_at - now if outcome.retry_at is not None else None
         # Only a short 429 is waited out; an unreachable Slack has had its retries by now.
-        limited = outcome.detail.startswith(RATE_LIMITED)
-        if outcome.status != "deferred" or not limited or wait is None or wait > MAX_WAIT:
+        if not outcome.rate_limited or wait is None or wait > MAX_WAIT:
             break
         print(f"{spec.name}: {outcome.detail}; retrying in {wait.total_seconds():.0f}s")
         time.sleep(max(0.0, wait.total_seconds()))
         now += wait
-    where = f"#{spec.channel}" if not _CHANNEL_ID.match(spec.channel) else spec.channel
+    where = channel_refs.plain(spec.channel)
     extra = f" ts={outcome.ts}" if outcome.ts else ""
     detail = f" ({outcome.detail})" if outcome.detail else ""
     print(f"{spec.name} -> {where}: {outcome.status}{extra}{detail}")
-    return str(outcome.status)
+    return outcome.status in DONE_STATUSES

@@ -6,7 +6,10 @@ import argparse
 from typing import Any
 
 from bot.commands import inputs
+from bot.compose.query import answer_query
+from bot.compose.render import render_query
 from bot.errors import QueryError
+from bot.services.catalog import build_snapshot, load_templates
 
 
 def register(subparsers: Any) -> None:
@@ -23,18 +26,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.compose.query import answer_query
-    from bot.compose.render import Templates, render_query
-    from bot.compose.stories import StoryIndex
-    from bot.topics import TopicMatcher
-
     text = " ".join(" ".join(args.text).split())
     if not text:
         raise QueryError('give a topic or words to look up, e.g. newsbot query "computer vision"')
     now = inputs.clock(args)
     loaded = inputs.load(inputs.article_roots(args))
-    index = StoryIndex.build(loaded.articles)
-    matcher = TopicMatcher.with_default_aliases(index.topic_names)
-    answer = answer_query(index, matcher, text, now)
-    inputs.print_payload(render_query(answer, Templates.load(None)), as_json=args.json)
+    snapshot = build_snapshot(loaded.articles)
+    answer = answer_query(snapshot.index, snapshot.matcher, text, now)
+    inputs.print_payload(render_query(answer, load_templates(None)), as_json=args.json)
     return 0

@@ -56,6 +56,7 @@ class FrontEnd(Protocol):
 
 class _Http:
     def __init__(self, app: App, services: Services, port: int, feeds: FeedPoller | None = None) -> None:
+        # Here, not at the top: waitress is needed only in HTTP mode.
         from bot.feeds.service import with_feed_health
         from bot.server import HttpServer, make_wsgi_app
 
@@ -77,6 +78,7 @@ class _Http:
 
 class _SocketMode:
     def __init__(self, app: App, app_token: str) -> None:
+        # Here, not at the top: the Socket Mode client (and its WebSocket stack) only in Socket Mode.
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         self._handler = SocketModeHandler(app, app_token)

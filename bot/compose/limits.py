@@ -1,4 +1,5 @@
-"""Slack's documented Block Kit limits: trimming a payload to fit (`enforce`), checking it (`check_payload`).
+"""Slack's documented Block Kit limits: trimming a payload to fit (`enforce`), checking a message
+(`check_payload`) or a Home tab / modal view (`check_view`); both checks share the block checks.
 
 Stories are identified by ``block_id`` ("story-<rank>", "story-<rank>-related", …) so that when a
 message is too big the lowest-ranked story goes first, whole.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.compose.mrkdwn import (
     LINK,
     MAX_URL,
+    VIEW_SEQUENCE,
     clean_url,
     clip,
     links_in,
@@ -32,6 +35,59 @@ MAX_BLOCK_ID = 255
 MAX_MESSAGE_TEXT = 12_000  # the whole message must stay under this
 MAX_FALLBACK_TEXT = 3000
 BLOCK_TYPES = frozenset({"header", "section", "context", "divider", "image", "actions"})
+
+# Views (views.publish / views.open / views.update / views.push).
+MAX_VIEW_BLOCKS = 100
+MAX_VIEW_TITLE = 24  # a modal's title, submit and close texts
+MAX_PRIVATE_METADATA = 3000
+MAX_CALLBACK_ID = 255
+MAX_EXTERNAL_ID = 255
+MAX_ACTION_ID = 255
+MAX_BUTTON_VALUE = 2000
+MAX_ACTIONS_ELEMENTS = 25
+MAX_SELECT_OPTIONS = 100  # per static menu, and option groups per menu
+MAX_CHOICE_OPTIONS = 10  # checkboxes and radio buttons
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_LABEL = 2000
+MAX_HINT = 2000
+MAX_PLACEHOLDER = 150
+MAX_INPUT_LENGTH = 3000
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
+VIEW_BLOCK_TYPES = BLOCK_TYPES | {"input"}
+VIEW_TYPES = frozenset({"home", "modal"})
+_STATIC_MENUS = frozenset({"static_select", "multi_static_select"})
+_EXTERNAL_MENUS = frozenset({"external_select", "multi_external_select"})
+_OTHER_MENUS = frozenset(
+    {
+        "conversations_select",
+        "multi_conversations_select",
+        "channels_select",
+        "multi_channels_select",
+        "users_select",
+        "multi_users_select",
+    }
+)
+_CHOICES = frozenset({"checkboxes", "radio_buttons"})
+_PICKERS = frozenset({"timepicker", "datepicker"})
+_TEXT_INPUTS = frozenset({"plain_text_input", "number_input"})
+INPUT_ELEMENTS = _STATIC_MENUS | _EXTERNAL_MENUS | _OTHER_MENUS | _CHOICES | _PICKERS | _TEXT_INPUTS
+INTERACTIVE_ELEMENTS = INPUT_ELEMENTS - _TEXT_INPUTS | {"button", "overflow"}
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(slots=True)
+class _Rules:
+    """What a surface allows, and the IDs seen so far in it (each must be unique)."""
+
+    block_types: frozenset[str] = BLOCK_TYPES
+    view: bool = False  # views allow inputs and menus; messages here only buttons and images
+    block_ids: set[str] = field(default_factory=set)
+    action_ids: set[str] = field(default_factory=set)
+
 
 _STORY_ID = re.compile(r"^story-(\d+)(?:-|$)")
 
@@ -65,15 +121,56 @@ def check_payload(payload: dict[str, Any]) -> list[str]:
         return [*findings, "blocks: not a list"]
     if len(blocks) > MAX_BLOCKS:
         findings.append(f"blocks: {len(blocks)} blocks > {MAX_BLOCKS}")
-    seen_ids: set[str] = set()
+    rules = _Rules()
     for i, block in enumerate(blocks):
-        findings += _check_block(f"blocks[{i}]", block, seen_ids)
+        findings += _check_block(f"blocks[{i}]", block, rules)
     for where, piece in _texts(payload):
         findings += [f"{where}: unescaped markup {seq!r}" for seq in unsafe_sequences(piece)]
         findings += [f"{where}: link longer than {MAX_URL}" for url in links_in(piece) if len(url) > MAX_URL]
     total = total_text(text if isinstance(text, str) else "", blocks)
     if total >= MAX_MESSAGE_TEXT:
         findings.append(f"message: {total} characters of text, limit {MAX_MESSAGE_TEXT}")
+    return findings
+
+
+def check_view(view: dict[str, Any]) -> list[str]:
+    """Findings for a Home tab or modal view against Slack's limits; an empty list means valid.
+
+    Beyond Slack's own rules, every ``action_id`` must be unique in the whole view (Slack asks it
+    only per block): listeners route on it and submissions read ``state.values`` by it.
+    """
+    if not isinstance(view, dict):
+        return ["view: not an object"]
+    findings: list[str] = []
+    kind = view.get("type")
+    if kind not in VIEW_TYPES:
+        findings.append(f"type: must be home or modal, not {kind!r}")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return [*findings, "blocks: not a list"]
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        findings.append(f"blocks: {len(blocks)} blocks > {MAX_VIEW_BLOCKS}")
+    if kind == "modal":
+        findings += _check_text("title", view.get("title"), MAX_VIEW_TITLE, kinds=("plain_text",))
+        for key in ("submit", "close"):
+            if key in view:
+                findings += _check_text(key, view[key], MAX_VIEW_TITLE, kinds=("plain_text",))
+        if "submit" not in view and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
+            findings.append("submit: required when the modal has input blocks")
+    for key, limit in (
+        ("private_metadata", MAX_PRIVATE_METADATA),
+        ("callback_id", MAX_CALLBACK_ID),
+        ("external_id", MAX_EXTERNAL_ID),
+    ):
+        value = view.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            findings.append(f"{key}: must be a string of at most {limit} characters")
+    rules = _Rules(block_types=VIEW_BLOCK_TYPES, view=True)
+    for i, block in enumerate(blocks):
+        findings += _check_block(f"blocks[{i}]", block, rules)
+    for where, piece in _block_texts(blocks, only_mrkdwn=True):
+        findings += [f"{where}: unescaped markup {seq!r}" for seq in unsafe_sequences(piece, VIEW_SEQUENCE)]
+        findings += [f"{where}: link longer than {MAX_URL}" for url in links_in(piece) if len(url) > MAX_URL]
     return findings
 
 
@@ -235,21 +332,21 @@ def _is_image(obj: Any) -> bool:
     return isinstance(obj, dict) and obj.get("type") == "image"
 
 
-def _check_block(where: str, block: Any, seen_ids: set[str]) -> list[str]:
+def _check_block(where: str, block: Any, rules: _Rules) -> list[str]:
     if not isinstance(block, dict):
         return [f"{where}: not an object"]
     kind = block.get("type")
-    if kind not in BLOCK_TYPES:
+    if kind not in rules.block_types:
         return [f"{where}: unknown block type {kind!r}"]
     findings: list[str] = []
     block_id = block.get("block_id")
     if block_id is not None:
         if not isinstance(block_id, str) or not block_id or len(block_id) > MAX_BLOCK_ID:
             findings.append(f"{where}.block_id: must be 1..{MAX_BLOCK_ID} characters")
-        elif block_id in seen_ids:
+        elif block_id in rules.block_ids:
             findings.append(f"{where}.block_id: {block_id!r} repeated")
         else:
-            seen_ids.add(block_id)
+            rules.block_ids.add(block_id)
     if kind == "header":
         findings += _check_text(f"{where}.text", block.get("text"), MAX_HEADER_TEXT, kinds=("plain_text",))
     elif kind == "section":
@@ -260,7 +357,7 @@ def _check_block(where: str, block: Any, seen_ids: set[str]) -> list[str]:
         for j, field in enumerate(block.get("fields", [])):
             findings += _check_text(f"{where}.fields[{j}]", field, MAX_FIELD_TEXT)
         if "accessory" in block:
-            findings += _check_element(f"{where}.accessory", block["accessory"])
+            findings += _check_element(f"{where}.accessory", block["accessory"], rules)
     elif kind == "context":
         elements = block.get("elements")
         if not isinstance(elements, list) or not elements:
@@ -268,16 +365,51 @@ def _check_block(where: str, block: Any, seen_ids: set[str]) -> list[str]:
         if len(elements) > MAX_CONTEXT_ELEMENTS:
             findings.append(f"{where}.elements: {len(elements)} > {MAX_CONTEXT_ELEMENTS}")
         for j, element in enumerate(elements):
-            findings += _check_element(f"{where}.elements[{j}]", element)
+            if rules.view and isinstance(element, dict) and element.get("type") not in _CONTEXT_ELEMENTS:
+                findings.append(f"{where}.elements[{j}]: a context holds only text and images")
+                continue
+            findings += _check_element(f"{where}.elements[{j}]", element, rules)
     elif kind == "image":
         findings += _check_image(where, block)
     elif kind == "actions":
-        for j, element in enumerate(block.get("elements", [])):
-            findings += _check_element(f"{where}.elements[{j}]", element)
+        findings += _check_actions(where, block, rules)
+    elif kind == "input":
+        findings += _check_input(where, block, rules)
     return findings
 
 
-def _check_element(where: str, element: Any) -> list[str]:
+_CONTEXT_ELEMENTS = frozenset({"image", "mrkdwn", "plain_text"})
+
+
+def _check_actions(where: str, block: dict[str, Any], rules: _Rules) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"{where}.elements: actions needs 1..{MAX_ACTIONS_ELEMENTS} elements"]
+    findings: list[str] = []
+    if len(elements) > MAX_ACTIONS_ELEMENTS:
+        findings.append(f"{where}.elements: {len(elements)} > {MAX_ACTIONS_ELEMENTS}")
+    for j, element in enumerate(elements):
+        if rules.view and isinstance(element, dict) and element.get("type") not in INTERACTIVE_ELEMENTS:
+            findings.append(f"{where}.elements[{j}]: {element.get('type')!r} cannot go in an actions block")
+            continue
+        findings += _check_element(f"{where}.elements[{j}]", element, rules)
+    return findings
+
+
+def _check_input(where: str, block: dict[str, Any], rules: _Rules) -> list[str]:
+    findings = _check_text(f"{where}.label", block.get("label"), MAX_LABEL, kinds=("plain_text",))
+    if "hint" in block:
+        findings += _check_text(f"{where}.hint", block["hint"], MAX_HINT, kinds=("plain_text",))
+    if "optional" in block and not isinstance(block["optional"], bool):
+        findings.append(f"{where}.optional: must be true or false")
+    element = block.get("element")
+    if not isinstance(element, dict) or element.get("type") not in INPUT_ELEMENTS:
+        kind = element.get("type") if isinstance(element, dict) else None
+        return [*findings, f"{where}.element: {kind!r} is not an input element"]
+    return findings + _check_element(f"{where}.element", element, rules)
+
+
+def _check_element(where: str, element: Any, rules: _Rules) -> list[str]:
     if not isinstance(element, dict):
         return [f"{where}: not an object"]
     kind = element.get("type")
@@ -285,13 +417,187 @@ def _check_element(where: str, element: Any) -> list[str]:
         return _check_image(where, element)
     if kind in ("mrkdwn", "plain_text"):
         return _check_text(where, element, MAX_SECTION_TEXT)
+    findings = _check_action_id(where, element, rules) if rules.view else []
     if kind == "button":
-        findings = _check_text(f"{where}.text", element.get("text"), MAX_BUTTON_TEXT, kinds=("plain_text",))
+        findings += _check_text(f"{where}.text", element.get("text"), MAX_BUTTON_TEXT, kinds=("plain_text",))
         url = element.get("url")
         if url is not None and (not isinstance(url, str) or len(url) > MAX_URL):
             findings.append(f"{where}.url: longer than {MAX_URL}")
+        if rules.view:
+            findings += _check_button_extras(where, element)
         return findings
-    return [f"{where}: unsupported element type {kind!r}"]
+    if not rules.view or kind not in INPUT_ELEMENTS | {"overflow"}:
+        return [f"{where}: unsupported element type {kind!r}"]
+    if "placeholder" in element:
+        findings += _check_text(
+            f"{where}.placeholder", element["placeholder"], MAX_PLACEHOLDER, ("plain_text",)
+        )
+    if "confirm" in element:
+        findings += _check_confirm(f"{where}.confirm", element["confirm"])
+    if kind in _STATIC_MENUS:
+        findings += _check_static_menu(where, element)
+    elif kind in _CHOICES:
+        findings += _check_options(where, element.get("options"), MAX_CHOICE_OPTIONS, min_count=1)
+        findings += _check_initial(where, element, _flat_options(element))
+    elif kind == "overflow":
+        findings += _check_options(where, element.get("options"), 5, min_count=2)
+    elif kind in _EXTERNAL_MENUS:
+        for key in ("initial_option",):
+            if key in element:
+                findings += _check_option(f"{where}.{key}", element[key])
+        for j, option in enumerate(element.get("initial_options", [])):
+            findings += _check_option(f"{where}.initial_options[{j}]", option)
+    elif kind == "timepicker" and "initial_time" in element and not _TIME.match(str(element["initial_time"])):
+        findings.append(f"{where}.initial_time: {element['initial_time']!r} is not HH:mm")
+    elif kind == "datepicker" and "initial_date" in element and not _DATE.match(str(element["initial_date"])):
+        findings.append(f"{where}.initial_date: {element['initial_date']!r} is not YYYY-MM-DD")
+    elif kind in _TEXT_INPUTS:
+        findings += _check_text_input(where, element)
+    return findings
+
+
+def _check_action_id(where: str, element: dict[str, Any], rules: _Rules) -> list[str]:
+    action_id = element.get("action_id")
+    if action_id is None:
+        return []
+    if not isinstance(action_id, str) or not action_id or len(action_id) > MAX_ACTION_ID:
+        return [f"{where}.action_id: must be 1..{MAX_ACTION_ID} characters"]
+    if action_id in rules.action_ids:
+        return [f"{where}.action_id: {action_id!r} repeated"]
+    rules.action_ids.add(action_id)
+    return []
+
+
+def _check_button_extras(where: str, element: dict[str, Any]) -> list[str]:
+    findings: list[str] = []
+    value = element.get("value")
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE):
+        findings.append(f"{where}.value: must be a string of at most {MAX_BUTTON_VALUE} characters")
+    if element.get("style") not in (None, "primary", "danger"):
+        findings.append(f"{where}.style: must be primary or danger")
+    if "confirm" in element:
+        findings += _check_confirm(f"{where}.confirm", element["confirm"])
+    return findings
+
+
+def _check_confirm(where: str, confirm: Any) -> list[str]:
+    if not isinstance(confirm, dict):
+        return [f"{where}: not an object"]
+    return [
+        *_check_text(f"{where}.title", confirm.get("title"), MAX_CONFIRM_TITLE, kinds=("plain_text",)),
+        *_check_text(f"{where}.text", confirm.get("text"), MAX_CONFIRM_TEXT),
+        *_check_text(f"{where}.confirm", confirm.get("confirm"), MAX_CONFIRM_BUTTON, kinds=("plain_text",)),
+        *_check_text(f"{where}.deny", confirm.get("deny"), MAX_CONFIRM_BUTTON, kinds=("plain_text",)),
+    ]
+
+
+def _check_static_menu(where: str, element: dict[str, Any]) -> list[str]:
+    groups = element.get("option_groups")
+    if groups is None:
+        findings = _check_options(where, element.get("options"), MAX_SELECT_OPTIONS, min_count=1)
+    elif "options" in element:
+        return [f"{where}: options and option_groups together"]
+    elif not isinstance(groups, list) or not 1 <= len(groups) <= MAX_SELECT_OPTIONS:
+        return [f"{where}.option_groups: needs 1..{MAX_SELECT_OPTIONS} groups"]
+    else:
+        findings = []
+        for g, group in enumerate(groups):
+            label = group.get("label") if isinstance(group, dict) else None
+            findings += _check_text(
+                f"{where}.option_groups[{g}].label", label, MAX_OPTION_TEXT, ("plain_text",)
+            )
+            options = group.get("options") if isinstance(group, dict) else None
+            findings += _check_options(
+                f"{where}.option_groups[{g}]", options, MAX_SELECT_OPTIONS, min_count=1
+            )
+    return findings + _check_initial(where, element, _flat_options(element))
+
+
+def _flat_options(element: dict[str, Any]) -> list[Any]:
+    if isinstance(element.get("option_groups"), list):
+        return [o for g in element["option_groups"] if isinstance(g, dict) for o in g.get("options") or []]
+    options = element.get("options")
+    return options if isinstance(options, list) else []
+
+
+def _check_options(where: str, options: Any, limit: int, *, min_count: int) -> list[str]:
+    if not isinstance(options, list) or not min_count <= len(options) <= limit:
+        count = len(options) if isinstance(options, list) else 0
+        return [f"{where}.options: {count} options, needs {min_count}..{limit}"]
+    findings: list[str] = []
+    values: set[str] = set()
+    for j, option in enumerate(options):
+        findings += _check_option(f"{where}.options[{j}]", option)
+        value = option.get("value") if isinstance(option, dict) else None
+        if isinstance(value, str) and value in values:
+            findings.append(f"{where}.options[{j}].value: {value!r} repeated")
+        elif isinstance(value, str):
+            values.add(value)
+    return findings
+
+
+def _check_option(where: str, option: Any) -> list[str]:
+    if not isinstance(option, dict):
+        return [f"{where}: not an object"]
+    findings = _check_text(f"{where}.text", option.get("text"), MAX_OPTION_TEXT)
+    if "description" in option:
+        findings += _check_text(f"{where}.description", option["description"], MAX_OPTION_TEXT)
+    value = option.get("value")
+    if not isinstance(value, str) or not value or len(value) > MAX_OPTION_VALUE:
+        findings.append(f"{where}.value: must be 1..{MAX_OPTION_VALUE} characters")
+    return findings
+
+
+def _check_initial(where: str, element: dict[str, Any], options: list[Any]) -> list[str]:
+    """Slack refuses initial options that are not exactly among the options."""
+    initial = [element["initial_option"]] if "initial_option" in element else []
+    initial += element.get("initial_options") or []
+    return [
+        f"{where}.initial_options: {chosen.get('value') if isinstance(chosen, dict) else chosen!r} "
+        "is not one of the options"
+        for chosen in initial
+        if chosen not in options
+    ]
+
+
+def _check_text_input(where: str, element: dict[str, Any]) -> list[str]:
+    findings: list[str] = []
+    if element["type"] == "plain_text_input":
+        top = element.get("max_length", MAX_INPUT_LENGTH)
+        low = element.get("min_length", 0)
+        if not isinstance(top, int) or not isinstance(low, int) or not 0 <= low <= top <= MAX_INPUT_LENGTH:
+            findings.append(f"{where}: needs 0 <= min_length <= max_length <= {MAX_INPUT_LENGTH}")
+        initial = element.get("initial_value")
+        if initial is not None and (
+            not isinstance(initial, str) or (isinstance(top, int) and len(initial) > top)
+        ):
+            findings.append(f"{where}.initial_value: longer than max_length {top}")
+        return findings
+    if not isinstance(element.get("is_decimal_allowed"), bool):
+        findings.append(f"{where}.is_decimal_allowed: required, true or false")
+    numbers: dict[str, float] = {}
+    for key in ("min_value", "max_value", "initial_value"):
+        raw = element.get(key)
+        number = _number(raw)
+        if raw is not None and number is None:
+            findings.append(f"{where}.{key}: {raw!r} is not a number (send it as a string)")
+        elif number is not None:
+            numbers[key] = number
+    low, top = numbers.get("min_value", float("-inf")), numbers.get("max_value", float("inf"))
+    if low > top:
+        findings.append(f"{where}: min_value > max_value")
+    if not low <= numbers.get("initial_value", low) <= top:
+        findings.append(f"{where}.initial_value: outside min_value..max_value")
+    return findings
+
+
+def _number(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _check_image(where: str, obj: dict[str, Any]) -> list[str]:

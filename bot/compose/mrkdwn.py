@@ -21,6 +21,8 @@ _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 _DATE = r"<!date\^\d{1,12}\^[^<>|]{1,200}(?:\^[^<>|]{1,3000})?\|[^<>]{0,200}>"
 _LINK = r"<https?://[^\s<>|]{1,3000}(?:\|[^<>]*)?>"
 ALLOWED_SEQUENCE = re.compile(f"{_DATE}|{_LINK}")
+# In views we also name the digest's channel ourselves (`<#C0123>`), from an ID, never from article text.
+VIEW_SEQUENCE = re.compile(f"{_DATE}|{_LINK}|<#[CG][A-Z0-9]{{2,30}}>")
 LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
 
 
@@ -119,9 +121,9 @@ def _escape_brackets(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def unsafe_sequences(text: str) -> list[str]:
+def unsafe_sequences(text: str, allowed: re.Pattern[str] = ALLOWED_SEQUENCE) -> list[str]:
     """Every ``<…`` in ``text`` that is not one of our links or dates (empty = safe)."""
-    stripped = ALLOWED_SEQUENCE.sub("", text)
+    stripped = allowed.sub("", text)
     return re.findall(r"<[^>]{0,40}>?", stripped) + re.findall(r">", stripped)
 
 

@@ -21,8 +21,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.admin.grammar import USAGES, parse_admin_command
 from bot.errors import QueryError
+from bot.grammar.news_admin import USAGES, parse_admin_command
 
 OPEN_VERBS = frozenset({"list", "preview", "help"})
 DEFAULT_TTL_SECONDS = 300.0

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 
 from bot.compose.mrkdwn import escape, unescape
-from bot.listeners.share_action import MAX_QUERY_CHARS, share_value, with_share_button
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.listeners.share_action import MAX_QUERY_CHARS, Answers, share_value, with_share_button
 
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 TOPICS_SHOWN = 12
@@ -25,6 +23,12 @@ TOPICS_SHOWN = 12
 _EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
 
 log = logging.getLogger(__name__)
+
+
+class Queries(Answers, Protocol):
+    """What `/news` needs (bot.services.composing.QueryService)."""
+
+    def top_topics(self) -> Sequence[tuple[str, int]]: ...
 
 
 def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
@@ -51,16 +55,16 @@ def query_text(raw: str) -> str:
     return " ".join(words)[:MAX_QUERY_CHARS]
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, queries: Queries, clock: Callable[[], datetime]) -> None:
     def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         # Slack sends &, < and > in command text as entities.
         text = query_text(str(command.get("text") or ""))
         if text.lower() in HELP_WORDS:
-            respond(help_message(services.catalog.current().top_topics))
+            respond(help_message(queries.top_topics()))
             return
-        now = services.clock()
-        answer = services.answer_query(text, now)
+        now = clock()
+        answer = queries.answer(text, now)
         payload = answer.payload
         if answer.has_stories:  # "nothing matched" is not worth sharing
             payload = with_share_button(payload, share_value(text, now))

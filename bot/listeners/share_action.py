@@ -15,15 +15,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 
 from bot.compose.limits import enforce
 from bot.errors import QueryError
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.services.composing import QueryReply
 
 SHARE_ACTION_ID = "newsbot_share"
 MAX_QUERY_CHARS = 300  # keeps the button value far below Slack's 2000 characters
@@ -33,6 +31,12 @@ GONE = "Those stories are no longer available, so there is nothing to share. Run
 _NOT_NAME = re.compile(r"[^\w.\- ]")
 
 log = logging.getLogger(__name__)
+
+
+class Answers(Protocol):
+    """What the Share button needs: the answer to a `/news` text at an instant."""
+
+    def answer(self, text: str, now: datetime) -> QueryReply: ...
 
 
 def share_value(text: str, now: datetime) -> str:
@@ -99,7 +103,7 @@ class Clicks:
             self._seen.pop(key, None)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, queries: Answers) -> None:
     clicks = Clicks()
 
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -113,7 +117,7 @@ def register(app: App, services: Services) -> None:
         click = (str((body.get("user") or {}).get("id") or ""), str(action.get("value")))
         if not clicks.first(click):
             return  # a second click on the same button: already being shared
-        answer = services.answer_query(text, moment)
+        answer = queries.answer(text, moment)
         if not answer.has_stories:  # the articles changed since: never share a "nothing found"
             clicks.forget(click)
             respond({"response_type": "ephemeral", "replace_original": False, "text": GONE})

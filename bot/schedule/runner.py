@@ -29,21 +29,24 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import schedule
 
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
 from bot.schedule.occurrences import occurrences_between
+from bot.services.posting import (
+    DONE_STATUSES,
+    FINAL_RECORD_STATUSES,
+    RETRY_STATUSES,
+    PostOutcome,
+    PostStatus,
+)
 from bot.store.base import AuditEntry, Store
-
-if TYPE_CHECKING:
-    from bot.services.posting import PostOutcome
 
 log = logging.getLogger(__name__)
 
-FINAL_STATUSES = frozenset({"posted", "skipped"})
 MISSED_REASON = "missed: bot was down beyond the grace window"
 SUPERSEDED_REASON = "superseded: the next occurrence is due before this one could be posted"
 # Audit actions that (re)start a digest's schedule; "update" counts only when it changed these fields.
@@ -107,7 +110,9 @@ class Scheduler:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsbot-post") as pool:
                 futures = [pool.submit(self._post_channel, items, now) for items in queues.values()]
                 outcomes = [outcome for future in futures for outcome in future.result()]
-            retries = [o.retry_at for o in outcomes if o.status == "deferred" and o.retry_at is not None]
+            retries = [
+                o.retry_at for o in outcomes if o.status is PostStatus.DEFERRED and o.retry_at is not None
+            ]
             self._earliest_retry = min(self._pending_retries + retries, default=None)
             return outcomes
 
@@ -141,7 +146,7 @@ class Scheduler:
             if key in self._final:
                 continue
             record = self.store.get_post(spec.team_id, spec.name, occurrence)
-            if record is not None and record.status in FINAL_STATUSES:
+            if record is not None and record.status in FINAL_RECORD_STATUSES:
                 self._final.add(key)
                 continue
             superseded = index < len(occurrences) - 1
@@ -181,9 +186,9 @@ class Scheduler:
                 log.exception("digest %r occurrence %s crashed", spec.name, occurrence.isoformat())
                 continue
             outcomes.append(outcome)
-            if outcome.status in ("posted", "already", "empty"):
+            if outcome.status in DONE_STATUSES:
                 self._final.add((spec.team_id, spec.name, occurrence))
-            elif outcome.status in ("deferred", "paused"):
+            elif outcome.status in RETRY_STATUSES:
                 break  # the channel (or all posting) waits; the rest of this queue goes next tick
         return outcomes
 

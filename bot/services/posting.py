@@ -8,35 +8,49 @@ the clock: a 429 releases the claim with ``retry_at`` and the caller moves on to
 
 from __future__ import annotations
 
+import enum
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.compose.mrkdwn import escape
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
+from bot.services.unseen import DigestComposer, compose_unseen
 from bot.slack.health import PostingHealth
+from bot.slack.notices import channel_gone_notice
 from bot.slack.results import AuthFailed, ChannelGone, Posted, PostFailed, PostResult, RateLimited
 from bot.store.base import Claim, Store
 
 log = logging.getLogger(__name__)
 
-# (spec, now, since, exclude_urls) -> (chat.postMessage payload, every article URL it shows)
-Composer = Callable[
-    [DigestSpec, datetime, datetime | None, frozenset[str]], tuple[Mapping[str, Any], Sequence[str]]
-]
-
 ACTOR = "newsbot"
 EMPTY_REASON = "no matching story the channel has not seen yet"
-RATE_LIMITED = "rate limited"  # how a deferral by a 429 starts its detail
 AUTH_RETRY = timedelta(minutes=5)
 REFUSED_RETRY = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=30)
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
+
+
+class PostStatus(enum.StrEnum):
+    """What one post_occurrence call came to (a StrEnum: logs and JSON show the plain word)."""
+
+    POSTED = "posted"
+    ALREADY = "already"  # posted or skipped before
+    BUSY = "busy"  # another holder's live claim
+    EMPTY = "empty"
+    DEFERRED = "deferred"  # retry from ``retry_at``
+    DISABLED = "disabled"  # the digest is off, or its channel is gone
+    PAUSED = "paused"  # Slack rejected the token
+
+
+# The occurrence is settled: nothing more to do for it.
+DONE_STATUSES = frozenset({PostStatus.POSTED, PostStatus.ALREADY, PostStatus.EMPTY})
+# The occurrence is owed: try again from ``retry_at``.
+RETRY_STATUSES = frozenset({PostStatus.DEFERRED, PostStatus.PAUSED})
+# Store record statuses (PostRecord.status) after which an occurrence is never claimed again.
+FINAL_RECORD_STATUSES = frozenset({"posted", "skipped"})
 
 
 class Poster(Protocol):
@@ -55,15 +69,16 @@ class Poster(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PostOutcome:
-    """``status``: posted, already (posted or skipped before), busy (another holder's live claim),
-    empty, deferred (retry from ``retry_at``), disabled (the channel is gone), paused (bad token)."""
+    """``detail``: words for a log or a person. ``rate_limited``: the deferral came from a 429 (Slack
+    asked to wait ``retry_at - now``), as opposed to an error being backed off."""
 
-    status: str
+    status: PostStatus
     ts: str | None = None
     retry_at: datetime | None = None
     detail: str = ""
     digest: str = ""
     occurrence: datetime | None = None
+    rate_limited: bool = False
 
 
 class PostingService:
@@ -71,7 +86,7 @@ class PostingService:
         self,
         store: Store,
         poster: Poster,
-        composer: Composer,
+        composer: DigestComposer,
         *,
         owner: str,
         lease: timedelta = timedelta(minutes=5),
@@ -83,6 +98,10 @@ class PostingService:
         self.lease = lease
         self._auth_lock = threading.Lock()
         self._next_auth_check: datetime | None = None
+
+    def post_now(self, spec: DigestSpec, now: datetime) -> PostOutcome:
+        """`/news-admin post`, `newsbot post`: the occurrence is now, and an empty digest is not posted."""
+        return self.post_occurrence(spec, now, now=now, manual=True)
 
     def post_occurrence(
         self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool = False
@@ -100,13 +119,13 @@ class PostingService:
         return outcome
 
     def _post(self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool) -> PostOutcome:
-        def outcome(status: str, **kwargs: Any) -> PostOutcome:
+        def outcome(status: PostStatus, **kwargs: Any) -> PostOutcome:
             return PostOutcome(status, digest=spec.name, occurrence=occurrence, **kwargs)
 
         if not spec.enabled:
-            return outcome("disabled", detail="the digest is disabled")
+            return outcome(PostStatus.DISABLED, detail="the digest is disabled")
         if self.poster.health.paused and not self._auth_recovered(now):
-            return outcome("paused", detail=f"posting is paused: {self.poster.health.reason}")
+            return outcome(PostStatus.PAUSED, detail=f"posting is paused: {self.poster.health.reason}")
         claim = self.store.claim(
             spec.team_id,
             spec.name,
@@ -119,12 +138,8 @@ class PostingService:
         if claim is None:
             return self._not_claimed(spec, occurrence, outcome)
 
-        since_record = self.store.last_posted(spec.team_id, spec.name)
-        since = since_record.posted_at if since_record is not None else None
         try:
-            payload, urls = self.composer(
-                spec, now, since, self.store.posted_urls(spec.team_id, spec.channel)
-            )
+            payload, urls = compose_unseen(self.store, self.composer, spec, now)
         except NewsbotError as err:
             self.store.release(claim, retry_at=now + REFUSED_RETRY, error=f"compose: {err}", now=now)
             raise
@@ -132,7 +147,7 @@ class PostingService:
             self.store.skip(
                 spec.team_id, spec.name, occurrence, channel=spec.channel, reason=EMPTY_REASON, now=now
             )
-            return outcome("empty", detail=EMPTY_REASON)
+            return outcome(PostStatus.EMPTY, detail=EMPTY_REASON)
 
         result = self.poster.post(
             spec.channel, payload, post_key=claim.post_key, check_history=claim.attempt > 1
@@ -155,12 +170,14 @@ class PostingService:
     ) -> PostOutcome:
         record = self.store.get_post(spec.team_id, spec.name, occurrence)
         if record is None:
-            return outcome("busy", detail="another worker holds the claim")
-        if record.status in ("posted", "skipped"):
-            return outcome("already", ts=record.ts, detail=f"{record.status} {record.detail}".strip())
+            return outcome(PostStatus.BUSY, detail="another worker holds the claim")
+        if record.status in FINAL_RECORD_STATUSES:
+            return outcome(
+                PostStatus.ALREADY, ts=record.ts, detail=f"{record.status} {record.detail}".strip()
+            )
         if record.status == "failed":
-            return outcome("deferred", retry_at=record.retry_at, detail=record.detail)
-        return outcome("busy", detail=f"claimed by another worker (attempt {record.attempts})")
+            return outcome(PostStatus.DEFERRED, retry_at=record.retry_at, detail=record.detail)
+        return outcome(PostStatus.BUSY, detail=f"claimed by another worker (attempt {record.attempts})")
 
     def _record(
         self,
@@ -179,25 +196,30 @@ class PostingService:
                     for n, on in (("found from an earlier attempt", existing), ("without images", plain))
                     if on
                 ]
-                return outcome("posted", ts=ts, detail="; ".join(notes))
+                return outcome(PostStatus.POSTED, ts=ts, detail="; ".join(notes))
             case RateLimited(retry_after=seconds):
                 retry_at = now + timedelta(seconds=seconds)
                 self.store.release(claim, retry_at=retry_at, error="ratelimited", now=now)
-                return outcome("deferred", retry_at=retry_at, detail=f"{RATE_LIMITED} for {seconds}s")
+                return outcome(
+                    PostStatus.DEFERRED,
+                    retry_at=retry_at,
+                    detail=f"rate limited for {seconds}s",
+                    rate_limited=True,
+                )
             case ChannelGone(code=code):
                 self.store.release(claim, retry_at=now + REFUSED_RETRY, error=code, now=now)
                 self._disable(spec, code, now)
-                return outcome("disabled", detail=code)
+                return outcome(PostStatus.DISABLED, detail=code)
             case AuthFailed(code=code):
                 retry_at = now + AUTH_RETRY
                 with self._auth_lock:
                     self._next_auth_check = retry_at
                 self.store.release(claim, retry_at=retry_at, error=code, now=now)
-                return outcome("paused", retry_at=retry_at, detail=code)
+                return outcome(PostStatus.PAUSED, retry_at=retry_at, detail=code)
             case PostFailed(code=code, retryable=retryable):
                 retry_at = now + (backoff(claim.attempt) if retryable else REFUSED_RETRY)
                 self.store.release(claim, retry_at=retry_at, error=code, now=now)
-                return outcome("deferred", retry_at=retry_at, detail=code)
+                return outcome(PostStatus.DEFERRED, retry_at=retry_at, detail=code)
         raise AssertionError(f"unknown post result {result!r}")
 
     def _disable(self, spec: DigestSpec, code: str, now: datetime) -> None:
@@ -211,22 +233,3 @@ class PostingService:
 def backoff(attempt: int) -> timedelta:
     """Wait before the next attempt after a failed one: 1, 2, 4 … minutes, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** max(0, attempt - 1)), MAX_BACKOFF)
-
-
-def channel_gone_notice(spec: DigestSpec, code: str) -> str:
-    why = {
-        "is_archived": "the channel is archived",
-        "not_in_channel": "I am not a member of the channel any more",
-        "channel_not_found": "I cannot see the channel (deleted, or private and I was removed)",
-    }.get(code, f"Slack answered `{code}`")
-    # The name is whatever an admin typed: escaped, and quoted when the command needs it.
-    name = escape(spec.name)
-    arg = f'"{name}"' if any(c.isspace() for c in spec.name) else name
-    where = (
-        f"<#{spec.channel}>" if _CHANNEL_ID.match(spec.channel) else f"#{escape(spec.channel.lstrip('#'))}"
-    )
-    return (
-        f"I stopped posting the *{name}* digest to {where}: {why}. "
-        f"Invite me back with `/invite @newsbot` (or unarchive the channel), then run "
-        f"`/news-admin subscribe {where} name={arg}` to turn it on again."
-    )

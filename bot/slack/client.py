@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-DEFAULT_API_URL = "https://slack.com/api/"
+from bot.settings import DEFAULT_SLACK_API_URL
 
 
-def make_client(token: str, base_url: str = DEFAULT_API_URL, *, timeout: int = 10) -> WebClient:
+def make_client(token: str, base_url: str = DEFAULT_SLACK_API_URL, *, timeout: int = 10) -> WebClient:
     """A WebClient for ``base_url`` (SLACK_API_URL; a missing trailing '/' is added).
 
     No retry handlers: slack_sdk's default one silently re-sends a request after a connection error,

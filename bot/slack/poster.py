@@ -10,9 +10,7 @@ that one channel and the others keep posting.
 from __future__ import annotations
 
 import http.client
-import importlib
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +18,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.channel_refs import is_conversation_id
+from bot.compose.limits import without_images as strip_images
+from bot.slack.channels import find_channel, join_channel
 from bot.slack.health import PostingHealth
 from bot.slack.results import (
     AUTH_ERRORS,
@@ -36,7 +37,6 @@ from bot.slack.results import (
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "newsbot_digest"
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 
 
 def unreachable(err: BaseException) -> str:
@@ -112,7 +112,7 @@ class SlackPoster:
             except _Refused as err:
                 if err.code == "invalid_blocks" and not without_images:
                     log.info("Slack refused the blocks for %s; retrying without images", channel)
-                    body = without_images_payload(body)
+                    body = strip_images(body)
                     without_images = True
                     continue
                 if err.code == "not_in_channel" and not joined:
@@ -171,7 +171,7 @@ class SlackPoster:
     def _join(self, channel: str) -> _Refused | _Transient | None:
         """None once joined; else why not (a private channel answers method_not_supported_…)."""
         try:
-            self._call(self.client.conversations_join, channel=self._resolve(channel))
+            self._call(join_channel, client=self.client, channel_id=self._resolve(channel))
         except (_Refused, _Transient) as err:
             log.info("cannot join %s: %s", channel, err.code)
             return err
@@ -195,27 +195,17 @@ class SlackPoster:
 
     def _resolve(self, channel: str) -> str:
         """conversations.history needs an ID; a digest may name its channel."""
-        if _CHANNEL_ID.match(channel):
+        if is_conversation_id(channel):
             return channel
         if channel in self._channel_ids:
             return self._channel_ids[channel]
-        name = channel.removeprefix("#")
-        cursor = ""
-        while True:
-            response = self._call(
-                self.client.conversations_list,
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=1000,
-                cursor=cursor or None,
-            )
-            for info in response.get("channels") or []:
-                if info.get("name") == name:
-                    self._channel_ids[channel] = str(info["id"])
-                    return str(info["id"])
-            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
-                raise _Refused("channel_not_found")
+        info = self._call(find_channel, client=self.client, name=channel)
+        if info is None:
+            raise _Refused("channel_not_found")
+        if info.get("is_archived"):
+            raise _Refused("is_archived")
+        self._channel_ids[channel] = str(info["id"])
+        return str(info["id"])
 
     def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
         """One Web API call. Raises _Transient when it may or may not have taken effect, else _Refused."""
@@ -259,30 +249,3 @@ def _retry_after(err: SlackApiError) -> int:
         return max(1, int(str(value[0] if isinstance(value, list) else value)))
     except (TypeError, ValueError):
         return 1
-
-
-def without_images_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload minus images: the composer's ``without_images`` when present, else a local one."""
-    try:
-        render = importlib.import_module("bot.compose.render")
-    except ImportError:
-        return strip_images(payload)
-    remove: Callable[[Mapping[str, Any]], dict[str, Any]] | None = getattr(render, "without_images", None)
-    return remove(payload) if remove is not None else strip_images(payload)
-
-
-def strip_images(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop image blocks, image accessories and image context elements (and contexts left empty)."""
-    blocks: list[dict[str, Any]] = []
-    for block in payload.get("blocks") or []:
-        if block.get("type") == "image":
-            continue
-        block = dict(block)
-        if (block.get("accessory") or {}).get("type") == "image":
-            del block["accessory"]
-        if block.get("type") == "context":
-            block["elements"] = [e for e in block.get("elements") or [] if e.get("type") != "image"]
-            if not block["elements"]:
-                continue
-        blocks.append(block)
-    return {**payload, "blocks": blocks}

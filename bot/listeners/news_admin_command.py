@@ -1,4 +1,4 @@
-"""`/news-admin`: parse with the grammar, call the AdminService, answer ephemerally.
+"""`/news-admin`: parse with the grammar, call the SubscriptionService, answer ephemerally.
 
 Who may change what is decided in ``admin_guard`` (a middleware on this command), nowhere else.
 Every failure the person can fix comes back as an ephemeral message naming the problem and the form.
@@ -8,33 +8,72 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 
-from bot.admin.grammar import ADMIN_USAGE, AdminCommand, parse_admin_command
+from bot import channel_refs
 from bot.compose.mrkdwn import escape
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
-from bot.errors import NewsbotError, QueryError
-
-if TYPE_CHECKING:
-    from bot.services.admin import PostNowResult, SubscribeResult
-    from bot.wiring import Services
+from bot.errors import (
+    ChannelProblem,
+    ChannelProblemKind,
+    DigestProblem,
+    DigestProblemKind,
+    NewsbotError,
+    QueryError,
+)
+from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
+from bot.services.posting import PostStatus
+from bot.services.subscriptions import DigestListing, PostNowResult, PreviewResult, SubscribeResult
 
 # A single-workspace install keeps every record under the default workspace key, so digests from
 # files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
 WORKSPACE = ""
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Slack's placeholders for conversations that have no channel name.
-_NAMELESS = frozenset({"directmessage", "privategroup", "mpdm"})
 # The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
 # argument; both harmless). Whatever else the person typed and an error echoes back (<!channel>,
 # <@U0123>, <https://…|…>) must show as text.
-_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|[^<>]*)?>")
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 
 log = logging.getLogger(__name__)
+
+
+class Subscriptions(Protocol):
+    """What `/news-admin` needs (bot.services.subscriptions.SubscriptionService)."""
+
+    def subscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> SubscribeResult: ...
+
+    def unsubscribe(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+    ) -> DigestSpec: ...
+
+    def list_digests(self, team_id: str) -> list[DigestListing]: ...
+
+    def preview(
+        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
+    ) -> list[PreviewResult]: ...
+
+    def post(
+        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
+    ) -> list[PostNowResult]: ...
 
 
 def ephemeral(text: str) -> dict[str, Any]:
@@ -46,7 +85,7 @@ def inert(text: str) -> str:
     escaped (``&lt;``) is shown as typed, not as ``&amp;lt;``."""
     parts: list[str] = []
     start = 0
-    for link in _CHANNEL_LINK.finditer(text):
+    for link in channel_refs.CHANNEL_LINK.finditer(text):
         parts += [_angles(text[start : link.start()]), link.group()]
         start = link.end()
     return "".join([*parts, _angles(text[start:])])
@@ -62,10 +101,7 @@ def _angles(text: str) -> str:
 
 
 def channel_label(channel: str) -> str:
-    bare = channel.removeprefix("#")
-    if bare[:1] in ("C", "G") and bare.isupper() and bare.isalnum():
-        return f"<#{bare}>"
-    return f"#{escape(bare)}"
+    return channel_refs.label(channel)
 
 
 def days_label(days: frozenset[int]) -> str:
@@ -82,6 +118,15 @@ def describe(spec: DigestSpec) -> str:
         f"*{escape(spec.name)}* → {channel_label(spec.channel)} · {spec.time:%H:%M} {escape(spec.timezone)} "
         f"· {days_label(spec.days)} · {topics} · up to {spec.max_items} stories"
         + (f" · min quality {spec.min_quality:g}" if spec.min_quality else "")
+        + "".join(
+            f" · {label} {', '.join(escape(w) for w in words)}"
+            for label, words in (
+                ("with any of", spec.include),
+                ("without", spec.exclude),
+                ("not from", spec.exclude_outlets),
+            )
+            if words
+        )
     )
 
 
@@ -98,22 +143,88 @@ def subscribed_text(result: SubscribeResult) -> str:
         head = f"No change: {describe(spec)}."
     if result.joined:
         head += f"\nI joined {channel_label(spec.channel)} to post there."
+    for topic in result.absent_topics:
+        head += f"\n:information_source: {absent_topic_text(topic)}"
     return head
+
+
+def absent_topic_text(topic: str) -> str:
+    """A subscribed topic no loaded article has: kept, so the digest matches once such articles arrive."""
+    return (
+        f"No loaded article has the topic {escape(repr(topic))} yet: "
+        "the digest finds no stories on it until some arrive."
+    )
 
 
 def posted_text(result: PostNowResult) -> str:
     outcome, name = result.outcome, f"*{escape(result.spec.name)}*"
     where = channel_label(result.spec.channel)
     messages = {
-        "posted": f"Posted {name} to {where}.",
-        "already": f"{name} was already posted to {where} just now.",
-        "empty": f"Nothing new to post for {name}: no matching story that {where} has not seen yet.",
-        "busy": f"{name} is being posted right now by another worker.",
-        "deferred": f"Slack asked me to wait; {name} will be retried shortly.",
-        "disabled": f"{name} is disabled: {escape(outcome.detail)}.",
-        "paused": f"Posting is paused ({escape(outcome.detail)}); check the bot's token.",
+        PostStatus.POSTED: f"Posted {name} to {where}.",
+        PostStatus.ALREADY: f"{name} was already posted to {where} just now.",
+        PostStatus.EMPTY: f"Nothing new to post for {name}: no matching story that {where} has not seen yet.",
+        PostStatus.BUSY: f"{name} is being posted right now by another worker.",
+        PostStatus.DEFERRED: f"Slack asked me to wait; {name} will be retried shortly.",
+        PostStatus.DISABLED: f"{name} is disabled: {escape(outcome.detail)}.",
+        PostStatus.PAUSED: f"Posting is paused ({escape(outcome.detail)}); check the bot's token.",
     }
     return messages.get(outcome.status, f"{name}: {escape(outcome.status)} {escape(outcome.detail)}")
+
+
+def channel_problem_text(err: ChannelProblem) -> str:
+    """What the person reads when the service refuses a channel (nothing was saved)."""
+    where = err.channel or "this channel"
+    match err.kind:
+        case ChannelProblemKind.DIRECT_MESSAGE:
+            return (
+                "Digests post to channels, not to direct messages: name the channel, e.g. "
+                "`/news-admin subscribe #ai-news topics=robotics`."
+            )
+        case ChannelProblemKind.NOT_VISIBLE:
+            return (
+                f"I cannot see {where}. If it is a private channel, invite me there first "
+                "(`/invite @newsbot`), then run the command again; otherwise check the channel name."
+            )
+        case ChannelProblemKind.ARCHIVED:
+            return f"{where} is archived; pick a channel that is in use."
+        case ChannelProblemKind.PRIVATE_NOT_MEMBER:
+            return (
+                f"{where} is private and I am not in it. Invite me with `/invite @newsbot` "
+                "in that channel, then subscribe again. Nothing was saved."
+            )
+        case ChannelProblemKind.JOIN_REFUSED:
+            return (
+                f"I could not join {where} (Slack answered {err.code}). "
+                "Invite me with `/invite @newsbot`, then subscribe again. Nothing was saved."
+            )
+    raise AssertionError(f"unknown channel problem {err.kind!r}")
+
+
+def digest_problem_text(err: DigestProblem) -> str:
+    """What the person reads when the request names digests that cannot be used as asked."""
+    match err.kind:
+        case DigestProblemKind.FILE_OWNED:
+            where = err.origin or "a file in digests/"
+            return (
+                f"The digest {err.name!r} is defined in {where}, and the file wins over Slack: {err.verb} "
+                "it by editing that file (or use another name=NAME for a Slack digest). Nothing was saved."
+            )
+        case DigestProblemKind.SEVERAL:
+            names = ", ".join(err.names)
+            return (
+                f"Several digests post there ({names}); say which: name=NAME. "
+                f"Usage: {USAGES.get(err.action, ADMIN_USAGE)}"
+            )
+        case DigestProblemKind.NO_SUCH_DIGEST:
+            return f"There is no digest named {err.name!r}; `/news-admin list` shows them all."
+        case DigestProblemKind.WRONG_CHANNEL:
+            return f"The digest {err.name!r} posts to {err.posts_to}, not {err.channel}."
+        case DigestProblemKind.NONE_IN_CHANNEL:
+            return (
+                f"No digest posts to {err.channel or 'this channel'}. Create one with "
+                f"`{USAGES['subscribe']}`, or see them all with `/news-admin list`."
+            )
+    raise AssertionError(f"unknown digest problem {err.kind!r}")
 
 
 def _changed(key: str, value: Any) -> str:
@@ -122,6 +233,8 @@ def _changed(key: str, value: Any) -> str:
         return f"`{days_label(frozenset(int(d) for d in value))}`"
     if key == "topics" and not value:
         return "`all topics`"
+    if key in ("include", "exclude", "exclude_outlets") and not value:
+        return "`none`"
     if key == "channel" and isinstance(value, str):
         return channel_label(value)
     if isinstance(value, float):
@@ -134,31 +247,47 @@ def _short(value: Any) -> str:
     return f"`{escape(text[:80])}`"
 
 
-def register(app: App, services: Services) -> None:
+def register(
+    app: App,
+    subscriptions: Subscriptions,
+    clock: Callable[[], datetime],
+    *,
+    guard: Callable[..., Any],
+) -> None:
+    """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard)."""
+
     def admin(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = str(command.get("user_id") or "")
         channel_id = str(command.get("channel_id") or "")
         channel_name = str(command.get("channel_name") or "") or None
-        if channel_name in _NAMELESS:
+        if channel_name in channel_refs.NAMELESS:
             channel_name = None
         try:
             cmd = parse_admin_command(str(command.get("text") or ""))
-            for message in _run(services, cmd, user_id, channel_id, channel_name):
+            for message in _run(subscriptions, clock(), cmd, user_id, channel_id, channel_name):
                 respond(message)
+        except ChannelProblem as err:
+            respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
+        except DigestProblem as err:
+            respond(ephemeral(f":warning: {inert(digest_problem_text(err))}"))
         except QueryError as err:
             respond(ephemeral(f":warning: {inert(str(err))}"))
         except NewsbotError as err:
             log.error("/news-admin failed: %s", err)
             respond(ephemeral(f":warning: That did not work: {inert(str(err))}"))
 
-    app.command("/news-admin", middleware=[services.guard.middleware])(admin)
+    app.command("/news-admin", middleware=[guard])(admin)
 
 
 def _run(
-    services: Services, cmd: AdminCommand, user_id: str, channel_id: str, channel_name: str | None
+    admin: Subscriptions,
+    now: datetime,
+    cmd: AdminCommand,
+    user_id: str,
+    channel_id: str,
+    channel_name: str | None,
 ) -> list[dict[str, Any]]:
-    admin, now = services.admin, services.clock()
     if cmd.action == "help":
         return [ephemeral(ADMIN_USAGE)]
     if cmd.action == "list":

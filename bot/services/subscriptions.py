@@ -1,11 +1,12 @@
 """What `/news-admin` does: subscribe, unsubscribe, list, preview and post (the listener renders).
 
 Who may call what is decided before this (bot.listeners.admin_guard); every method here trusts
-its caller and raises ``QueryError`` with a message for the user when the request cannot be done.
+its caller. A request that cannot be done raises a typed error with fields (``ChannelProblem``,
+``DigestProblem``; the listener words them) or, from the grammar's value parsers, a ``QueryError``.
 Nothing is saved unless the whole request is valid and the bot can post in the channel.
 
 Precedence: a digest defined in digests/*.yaml belongs to the file. `/news-admin` refuses to change
-or remove it (the message names the file), and at start-up the file's definition replaces a
+or remove it (the error names the file), and at start-up the file's definition replaces a
 Slack-created digest of the same name (``Store.sync_file_digests``, audited).
 """
 
@@ -15,32 +16,30 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from bot.admin.grammar import USAGES, AdminCommand, resolve_subscribe
+from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
-from bot.digests.values import ChannelRef
-from bot.errors import NewsbotError, QueryError
+from bot.digests.values import absent_topics
+from bot.errors import (
+    ChannelLookupError,
+    ChannelProblem,
+    ChannelProblemKind,
+    DigestProblem,
+    DigestProblemKind,
+    QueryError,
+)
+from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
+from bot.services.posting import PostOutcome
+from bot.slack.channels import ChannelInfo
 from bot.store.base import Store
 from bot.store.codec import spec_diff
 from bot.topics import TopicMatcher
 
-if TYPE_CHECKING:
-    from bot.services.posting import PostOutcome
-
 # (digest, now) -> the chat.postMessage payload the digest would post now (shown ephemerally).
 Previewer = Callable[[DigestSpec, datetime], Mapping[str, Any]]
 # (digest, now) -> what posting what the channel has not seen yet did (PostingService, manual=True).
-PostNow = Callable[[DigestSpec, datetime], "PostOutcome"]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelInfo:
-    id: str
-    name: str
-    is_private: bool
-    is_member: bool
-    is_archived: bool
+PostNow = Callable[[DigestSpec, datetime], PostOutcome]
 
 
 class ChannelDirectory(Protocol):
@@ -53,7 +52,7 @@ class ChannelDirectory(Protocol):
         """The channel called ``name`` (no '#'), or None."""
 
     def join(self, channel_id: str) -> None:
-        """Join a public channel; raises a NewsbotError when Slack refuses."""
+        """Join a public channel; raises ChannelLookupError when Slack refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +63,7 @@ class SubscribeResult:
     created: bool
     changes: Mapping[str, list[Any]]
     joined: bool
+    absent_topics: tuple[str, ...] = ()  # topics given that no loaded article has yet (the listener warns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ def source_label(spec: DigestSpec) -> str:
     return f"slack, by <@{spec.created_by}>" if spec.created_by else "slack"
 
 
-class AdminService:
+class SubscriptionService:
     def __init__(
         self,
         store: Store,
@@ -120,20 +120,21 @@ class AdminService:
         _expect(cmd, "subscribe")
         existing = self._store.get_digest(team_id, cmd.name) if cmd.name else None
         if existing is not None and existing.source == "file":
-            raise QueryError(_file_owned(existing, "change"))
+            raise _file_owned(existing, cmd, "change")
         if cmd.channel is not None:
             channel = self._lookup(cmd.channel)
         elif existing is not None:
-            channel = self._lookup(_ref(existing.channel))
+            channel = self._lookup(stored_ref(existing.channel))
         else:
             channel = self._lookup(ChannelRef(command_channel_id, command_channel_name), here=True)
         name = cmd.name or channel.name
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
-            raise QueryError(_file_owned(existing, "change"))
+            raise _file_owned(existing, cmd, "change")
+        matcher = self._matcher()
         spec = resolve_subscribe(
             dataclasses.replace(cmd, channel=None, name=name),
-            self._matcher(),
+            matcher,
             default_channel=ChannelRef(channel.id, channel.name),
             existing=existing,
             team_id=team_id,
@@ -144,7 +145,10 @@ class AdminService:
         if spec != existing:
             self._store.save_digest(spec, actor=user_id, now=now)
         changes = spec_diff(existing, spec) if existing is not None else {}
-        return SubscribeResult(spec=spec, created=existing is None, changes=changes, joined=joined)
+        absent = absent_topics(spec.topics, matcher) if cmd.topics else ()
+        return SubscribeResult(
+            spec=spec, created=existing is None, changes=changes, joined=joined, absent_topics=absent
+        )
 
     def unsubscribe(
         self,
@@ -159,11 +163,11 @@ class AdminService:
         _expect(cmd, "unsubscribe")
         targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
         if len(targets) > 1:
-            names = ", ".join(t.name for t in targets)
-            raise QueryError(f"Several digests post there ({names}); say which: name=NAME. {_usage(cmd)}")
+            names = tuple(t.name for t in targets)
+            raise DigestProblem(DigestProblemKind.SEVERAL, action=cmd.action, names=names)
         spec = targets[0]
         if spec.source == "file":
-            raise QueryError(_file_owned(spec, "remove"))
+            raise _file_owned(spec, cmd, "remove")
         self._store.delete_digest(team_id, spec.name, actor=user_id, now=now)
         return spec
 
@@ -198,20 +202,13 @@ class AdminService:
 
     # --- helpers -------------------------------------------------------------------------------
     def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
-        if here and (ref.id or "").startswith("D"):  # a direct message: Slack IDs of DMs start with D
-            raise QueryError(
-                "Digests post to channels, not to direct messages: name the channel, e.g. "
-                "`/news-admin subscribe #ai-news topics=robotics`."
-            )
+        if here and is_dm_id(ref.id or ""):
+            raise ChannelProblem(ChannelProblemKind.DIRECT_MESSAGE)
         info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
         if info is None:
-            where = "this channel" if here else str(ref)
-            raise QueryError(
-                f"I cannot see {where}. If it is a private channel, invite me there first "
-                "(`/invite @newsbot`), then run the command again; otherwise check the channel name."
-            )
+            raise ChannelProblem(ChannelProblemKind.NOT_VISIBLE, channel="" if here else str(ref))
         if info.is_archived:
-            raise QueryError(f"<#{info.id}> is archived; pick a channel that is in use.")
+            raise ChannelProblem(ChannelProblemKind.ARCHIVED, channel=f"<#{info.id}>")
         return info
 
     def _ensure_member(self, channel: ChannelInfo) -> bool:
@@ -219,16 +216,12 @@ class AdminService:
         if channel.is_member:
             return False
         if channel.is_private:
-            raise QueryError(
-                f"<#{channel.id}> is private and I am not in it. Invite me with `/invite @newsbot` "
-                "in that channel, then subscribe again. Nothing was saved."
-            )
+            raise ChannelProblem(ChannelProblemKind.PRIVATE_NOT_MEMBER, channel=f"<#{channel.id}>")
         try:
             self._channels.join(channel.id)
-        except NewsbotError as err:
-            raise QueryError(
-                f"I could not join <#{channel.id}> ({err}). Invite me with `/invite @newsbot`, "
-                "then subscribe again. Nothing was saved."
+        except ChannelLookupError as err:
+            raise ChannelProblem(
+                ChannelProblemKind.JOIN_REFUSED, channel=f"<#{channel.id}>", code=err.code
             ) from err
         return True
 
@@ -237,20 +230,24 @@ class AdminService:
         if cmd.name:
             spec = self._store.get_digest(team_id, cmd.name)
             if spec is None:
-                raise QueryError(f"There is no digest named {cmd.name!r}; `/news-admin list` shows them all.")
+                raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action=cmd.action, name=cmd.name)
             if cmd.channel is not None and not self._channel_keys(cmd.channel) & _keys_of(spec.channel):
-                raise QueryError(
-                    f"The digest {spec.name!r} posts to {_ref(spec.channel)}, not {cmd.channel}."
+                raise DigestProblem(
+                    DigestProblemKind.WRONG_CHANNEL,
+                    action=cmd.action,
+                    name=spec.name,
+                    channel=str(cmd.channel),
+                    posts_to=str(stored_ref(spec.channel)),
                 )
             return [spec]
         ref = cmd.channel or here
         keys = self._channel_keys(ref)
         found = [s for s in self._store.list_digests(team_id) if keys & _keys_of(s.channel)]
         if not found:
-            where = "this channel" if cmd.channel is None else str(ref)
-            raise QueryError(
-                f"No digest posts to {where}. Create one with `{USAGES['subscribe']}`, "
-                "or see them all with `/news-admin list`."
+            raise DigestProblem(
+                DigestProblemKind.NONE_IN_CHANNEL,
+                action=cmd.action,
+                channel="" if cmd.channel is None else str(ref),
             )
         return found
 
@@ -263,13 +260,6 @@ class AdminService:
         return frozenset(keys)
 
 
-def _ref(channel: str) -> ChannelRef:
-    """A DigestSpec.channel value (an ID or a name) as a reference."""
-    bare = channel.removeprefix("#")
-    is_id = bare[:1] in ("C", "G") and bare.isupper() and bare.isalnum()
-    return ChannelRef(bare, None) if is_id else ChannelRef(None, bare)
-
-
 def _keys_of(channel: str) -> frozenset[str]:
     return frozenset({channel.removeprefix("#")})
 
@@ -279,13 +269,7 @@ def _expect(cmd: AdminCommand, action: str) -> None:
         raise QueryError(f"Expected {action}, got {cmd.action}. Usage: {USAGES[action]}")
 
 
-def _usage(cmd: AdminCommand) -> str:
-    return f"Usage: {USAGES[cmd.action]}"
-
-
-def _file_owned(spec: DigestSpec, verb: str) -> str:
-    where = spec.origin or "a file in digests/"
-    return (
-        f"The digest {spec.name!r} is defined in {where}, and the file wins over Slack: {verb} it by "
-        f"editing that file (or use another name=NAME for a Slack digest). Nothing was saved."
+def _file_owned(spec: DigestSpec, cmd: AdminCommand, verb: str) -> DigestProblem:
+    return DigestProblem(
+        DigestProblemKind.FILE_OWNED, action=cmd.action, name=spec.name, origin=spec.origin or "", verb=verb
     )

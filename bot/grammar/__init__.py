@@ -1,0 +1,1 @@
+"""Pure parsers of what people type: the `/news-admin` grammar."""

@@ -1,0 +1,77 @@
+"""What the running bot does between requests: reload its inputs, and report its health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.digests.files import load_digest_files
+from bot.services.catalog import Catalog, Snapshot
+from bot.slack.health import PostingHealth
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class Reloader:
+    """Reload the articles (cheap when unchanged) and re-read digests/*.yaml into the store; while
+    posting is paused, ask Slack whether the token works again (so it resumes without a restart)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Store,
+        health: PostingHealth,
+        check_auth: Callable[[], bool],
+        *,
+        digests_dir: Path,
+        template_names: Sequence[str],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._health = health
+        self._check_auth = check_auth
+        self._digests_dir = digests_dir
+        self._template_names = tuple(template_names)
+        self._clock = clock
+        self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
+
+    def __call__(self) -> Snapshot:
+        snapshot = self._catalog.reload()
+        self.sync_file_digests(snapshot)
+        if self._health.paused:
+            self._check_auth()
+        return snapshot
+
+    def sync_file_digests(self, snapshot: Snapshot) -> None:
+        if not self._digests_dir.is_dir():
+            return
+        matcher = snapshot.matcher if snapshot.articles else None
+        loaded = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
+        for warning in loaded.warnings:
+            if warning not in self._logged_warnings:
+                log.warning("%s", warning)
+        self._logged_warnings = frozenset(loaded.warnings)
+        self._store.sync_file_digests(loaded.specs, now=self._clock())
+
+
+class HealthReport:
+    """The /healthz body: posting state and the articles' last reload."""
+
+    def __init__(self, catalog: Catalog, health: PostingHealth) -> None:
+        self._catalog = catalog
+        self._health = health
+
+    def __call__(self) -> dict[str, Any]:
+        snapshot = self._catalog.current()
+        reason = self._health.reason
+        return {
+            "ok": reason is None,
+            "posting": "ok" if reason is None else f"paused: {reason}",
+            "articles": snapshot.articles,
+            "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
+        }

@@ -1,0 +1,1 @@
+"""Block Kit views: the App Home tab and the configuration modals (pure builders and parsers)."""
