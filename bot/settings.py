@@ -135,7 +135,7 @@ class Settings:
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
-            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
+            feeds_path=folders.feeds_path,
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
@@ -181,6 +181,7 @@ class Folders:
     db_path: Path | str = DEFAULT_DB  # a str is a postgresql:// URL (bot.store.factory)
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS (bot/feeds/)
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
@@ -206,6 +207,7 @@ class Folders:
             db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, _path),
+            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
         )
 
 

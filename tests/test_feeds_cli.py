@@ -172,3 +172,16 @@ def test_newsbot_feeds_and_articles_settings_drive_fetch_and_check_shows_each_fe
     assert code == 0 and "Feeds (3, from NEWSBOT_FEEDS):" in text
     assert f"Forbes ({rss}): last success " in text and ", 3 entries" in text
     assert f"  {broken}: never read, 0 entries; last error at " in text
+
+
+def test_fetch_reads_newsbot_feeds_from_the_env_file_as_run_does(
+    server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, atom = feeds(server)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "feeds.yaml").write_text(f"- {atom}\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("NEWSBOT_FEEDS=feeds.yaml\nNEWSBOT_ARTICLES=articles\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, text, _ = run(capsys, "fetch")
+    assert code == 0 and f"{atom}: 2 new" in text
+    assert len(list((tmp_path / "articles" / "feeds").glob("*.md"))) == 2

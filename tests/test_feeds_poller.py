@@ -136,6 +136,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def run_environ(tmp_path: Path, fake_slack: FakeSlack, port: int, feeds_file: Path) -> dict[str, str]:
+    """`newsbot run`'s settings: HTTP on ``port``, articles in tmp_path/articles, NEWSBOT_FEEDS."""
+    (tmp_path / "digests").mkdir(exist_ok=True)
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "PORT": str(port),
+        "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
+        "NEWSBOT_DB": str(tmp_path / "bot.db"),
+        "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
+        "NEWSBOT_CACHE": str(tmp_path / "cache"),
+        "NEWSBOT_FEEDS": str(feeds_file),
+    }
+
+
 def test_newsbot_run_polls_newsbot_feeds_and_healthz_lists_each_feed(
     server: FeedServer, tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -144,21 +160,8 @@ def test_newsbot_run_polls_newsbot_feeds_and_healthz_lists_each_feed(
     feeds_file = tmp_path / "feeds.yaml"
     feeds_file.write_text(f"- url: {good}\n  name: Forbes\n- {bad}\n", encoding="utf-8")
     (tmp_path / "articles").mkdir()
-    (tmp_path / "digests").mkdir()
     port = free_port()
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake_slack.url,
-            "PORT": str(port),
-            "NEWSBOT_ARTICLES": str(tmp_path / "articles"),
-            "NEWSBOT_DB": str(tmp_path / "bot.db"),
-            "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
-            "NEWSBOT_CACHE": str(tmp_path / "cache"),
-            "NEWSBOT_FEEDS": str(feeds_file),
-        }
-    )
+    settings = Settings.from_env(run_environ(tmp_path, fake_slack, port, feeds_file))
     assert settings.feeds_path == feeds_file
     stop = threading.Event()
     result: list[int] = []
@@ -199,18 +202,9 @@ def test_newsbot_run_refuses_to_start_with_a_bad_feeds_setup(
     feeds_file = tmp_path / "feeds.yaml"
     feeds_file.write_text(feeds_text, encoding="utf-8")
     (tmp_path / "articles").mkdir()
-    environ = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
-        "PORT": str(free_port()),
-        "NEWSBOT_DB": str(tmp_path / "bot.db"),
-        "NEWSBOT_DIGESTS": str(tmp_path),
-        "NEWSBOT_CACHE": str(tmp_path / "cache"),
-        "NEWSBOT_FEEDS": str(feeds_file),
-    }
-    if articles:
-        environ["NEWSBOT_ARTICLES"] = str(tmp_path / "articles")
+    environ = run_environ(tmp_path, fake_slack, free_port(), feeds_file)
+    if not articles:
+        del environ["NEWSBOT_ARTICLES"]
     with pytest.raises(ConfigError) as caught:
         serve(Settings.from_env(environ), handle_signals=False)
     assert message in str(caught.value)

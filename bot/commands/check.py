@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     digests = check_digests(_digests_folder(args), result)
     from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
 
-    feeds = configured_statuses(os.environ, roots)
+    feeds = configured_statuses(inputs.folders().feeds_path, roots)
     if args.json:
         data = summary(result, roots)
         data["digests"] = digests

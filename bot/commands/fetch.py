@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,20 +38,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.commands import inputs
     from bot.feeds.reader import FeedReader
-    from bot.feeds.service import article_roots, article_topics, choose_feeds, default_out
+    from bot.feeds.service import article_topics, choose_feeds, default_out
 
-    feeds_file = args.feeds
-    if feeds_file is None and not args.urls and os.environ.get("NEWSBOT_FEEDS"):
-        feeds_file = Path(os.environ["NEWSBOT_FEEDS"]).expanduser()
+    folders = inputs.folders()  # NEWSBOT_FEEDS, NEWSBOT_ARTICLES, NEWSBOT_CACHE as `newsbot run` reads them
+    feeds_file = args.feeds if args.feeds is not None or args.urls else folders.feeds_path
     feeds = choose_feeds(args.urls, feeds_file)
-    roots = article_roots(os.environ)
-    out = args.out or default_out(roots)
+    out = args.out or default_out(folders.articles)
     if out is None:
         raise QueryError("no output folder: give --out DIR, or set NEWSBOT_ARTICLES (files go to its feeds/)")
     if out.exists() and not out.is_dir():
         raise QueryError(f"--out {out}: not a folder")
-    reports = FeedReader(out, known_topics=article_topics(roots, os.environ)).read(feeds, datetime.now(UTC))
+    known_topics = article_topics(folders.articles, folders.cache_path)
+    reports = FeedReader(out, known_topics=known_topics).read(feeds, datetime.now(UTC))
     failed = [r for r in reports if r.outcome == "failed"]
     if args.json:
         print(json.dumps({"out": str(out), "feeds": [r.as_json() for r in reports]}, ensure_ascii=False))

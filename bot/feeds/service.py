@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -62,13 +61,7 @@ def choose_feeds(urls: Sequence[str], feeds_file: Path | None) -> list[FeedSourc
     return list(feeds.values())
 
 
-def article_roots(environ: Mapping[str, str]) -> list[Path]:
-    """The NEWSBOT_ARTICLES folders (none when it is unset)."""
-    value = environ.get("NEWSBOT_ARTICLES") or ""
-    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
-
-
-def article_topics(roots: Sequence[Path], environ: Mapping[str, str]) -> Callable[[], list[str]]:
+def article_topics(roots: Sequence[Path], cache_path: Path | None) -> Callable[[], list[str]]:
     """The topic names of the articles already in ``roots`` (read through the parse cache)."""
 
     def topics() -> list[str]:
@@ -77,21 +70,19 @@ def article_topics(roots: Sequence[Path], environ: Mapping[str, str]) -> Callabl
         existing = [root for root in roots if root.is_dir()]
         if not existing:
             return []
-        result = load_articles(existing, cache_path=default_cache_path(existing, environ))
+        result = load_articles(existing, cache_path=cache_path or default_cache_path(existing))
         return sorted({topic for article in result.articles for topic in article.topics})
 
     return topics
 
 
-def configured_statuses(environ: Mapping[str, str], roots: Sequence[Path]) -> list[FeedStatus] | None:
+def configured_statuses(feeds_path: Path | None, roots: Sequence[Path]) -> list[FeedStatus] | None:
     """For `newsbot check`: each NEWSBOT_FEEDS feed's status from the state in the first folder's
     feeds/; None when NEWSBOT_FEEDS is unset. ConfigError when the feeds file is invalid."""
-    path = environ.get("NEWSBOT_FEEDS")
-    if not path or not path.strip():
+    if feeds_path is None:
         return None
     out = default_out(roots)
-    feeds = load_feeds_file(Path(path.strip()).expanduser())
-    return feed_statuses(feeds, out) if out is not None else []
+    return feed_statuses(load_feeds_file(feeds_path), out) if out is not None else []
 
 
 def status_lines(statuses: Sequence[FeedStatus]) -> list[str]:
