@@ -6,7 +6,7 @@ import socket
 import time
 import tracemalloc
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -276,3 +276,21 @@ def test_rss_1_0_and_0_91_are_read_and_an_html_page_is_named_whatever_its_conten
     assert article.published == datetime(2020, 4, 11, 11, 9, tzinfo=UTC)
     assert article.provider == "InfoQ - AI, ML & Data Engineering" and article.domain == "infoq.com"
     assert article.topics == ("AWS AI",)
+
+
+def test_an_entry_gone_from_its_feed_for_30_days_is_forgotten_but_its_file_stays(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    body = fixture("rss2.xml")
+    rss = server.add("/forbes.xml", Route(body, RSS))
+    out = tmp_path / "feeds"
+    FeedReader(out).read([FeedSource(rss)], NOW)
+    start = body.index(b"<item>", body.index(b"</item>"))
+    shorter = body[:start] + body[body.index(b"</item>", start) + len(b"</item>") :]  # the 2nd item left
+    server.add("/forbes.xml", Route(shorter, RSS))
+    FeedReader(out).read([FeedSource(rss)], NOW + timedelta(days=29))
+    assert FeedReader(out).state.status(rss).entries == 3
+    [report] = FeedReader(out).read([FeedSource(rss)], NOW + timedelta(days=31))
+    assert report.outcome == "ok" and report.unchanged == 2
+    assert FeedReader(out).state.status(rss).entries == 2
+    assert len(files(out)) == 3  # the file of the forgotten entry is still there

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 WORKERS = 8  # threads: downloads and writes wait on the network and the disk
 PROCESSES = min(4, os.cpu_count() or 1)  # parsing is CPU work; 1 keeps it in the threads
+FORGET_AFTER = timedelta(days=30)  # an entry out of its feed this long is forgotten (its file stays)
 PROCESS_MIN_FEEDS = 16  # below this, starting worker processes costs more than it saves
 Outcome = Literal["ok", "not-modified", "failed"]
 Download = Callable[..., Fetched]
@@ -192,6 +193,7 @@ class FeedReader:
                     doc = dataclasses.replace(doc, published=datetime.fromisoformat(known.first_seen))
                 fingerprint = doc.fingerprint()
                 if known is not None and known.fingerprint == fingerprint:
+                    known.last_seen = stamp
                     unchanged += 1
                     continue
                 name = known.file if known is not None else file_name(doc)
@@ -202,6 +204,7 @@ class FeedReader:
                     fingerprint=fingerprint,
                     url=doc.url,
                     first_seen=known.first_seen if known is not None else _first_seen(doc, now),
+                    last_seen=stamp,
                 )
         except OSError as err:  # disk full, permissions: what was written stays recorded
             return self._failed(feed, f"cannot write into {self.out} ({err.strerror or err})", None, now)
@@ -209,6 +212,7 @@ class FeedReader:
         state.etag, state.modified = prepared.fetched.etag, prepared.fetched.modified
         state.last_success, state.failures = stamp, 0
         state.name = feed.name or mapped.title or None
+        _forget_old(state.entries, now)
         return FeedReport(feed, "ok", tuple(new), tuple(updated), unchanged, mapped.dropped)
 
     def _failed(self, feed: FeedSource, reason: str, retry_after: float | None, now: datetime) -> FeedReport:
@@ -218,6 +222,15 @@ class FeedReader:
         state.last_error = reason
         state.failures += 1
         return FeedReport(feed, "failed", error=reason, retry_after=retry_after)
+
+
+def _forget_old(entries: dict[str, EntryState], now: datetime) -> None:
+    """Drop entries gone from their feed for FORGET_AFTER, so the state stays the size of the feeds."""
+    cutoff = now - FORGET_AFTER
+    for key in [
+        k for k, e in entries.items() if datetime.fromisoformat(e.last_seen or e.first_seen) < cutoff
+    ]:
+        del entries[key]
 
 
 def _first_seen(doc: EntryDoc, now: datetime) -> str:

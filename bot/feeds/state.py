@@ -2,7 +2,8 @@
 
 Per feed: the validators for a conditional GET (ETag, Last-Modified), the last success and error,
 consecutive failures, when it is due next, and for each entry key the file written for it, the
-fingerprint of its content and when it was first seen (the date of an undated entry). The file is
+fingerprint of its content, when it was first seen (the date of an undated entry) and last seen
+(an entry gone from its feed for FORGET_AFTER is forgotten; its file stays). The file is
 rewritten atomically; a missing or unreadable one starts afresh (a first fetch then finds its
 files by their stable names, so nothing is duplicated).
 """
@@ -30,6 +31,7 @@ class EntryState:
     fingerprint: str
     url: str
     first_seen: str
+    last_seen: str = ""  # the last read that found the entry in its feed ("": first_seen)
 
 
 @dataclass(slots=True)
@@ -134,7 +136,13 @@ def _as_dict(state: FeedState) -> dict[str, Any]:
     # Hand-written rather than dataclasses.asdict, whose deep copies cost most of a save.
     data: dict[str, Any] = {name: getattr(state, name) for name in FeedState.__slots__ if name != "entries"}
     data["entries"] = {
-        key: {"file": e.file, "fingerprint": e.fingerprint, "url": e.url, "first_seen": e.first_seen}
+        key: {
+            "file": e.file,
+            "fingerprint": e.fingerprint,
+            "url": e.url,
+            "first_seen": e.first_seen,
+            "last_seen": e.last_seen,
+        }
         for key, e in state.entries.items()
     }
     return data
