@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.articles import LoadResult, default_cache_path, load_articles
+from bot.articles import LoadResult, default_cache_path, display_path, load_articles
 from bot.commands import inputs
 from bot.commands.inputs import no_articles_message
 from bot.digests.files import read_digest_folder
@@ -90,7 +90,7 @@ def printable(value: Any) -> Any:
     """``value`` (a string, or lists and dicts of them) with every undecodable file-name byte shown
     as a backslash escape such as ``\\xff``, so that printing it never fails on any terminal."""
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return display_path(value)
     if isinstance(value, dict):
         return {printable(k): printable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
