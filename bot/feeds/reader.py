@@ -2,8 +2,9 @@
 
 ``FeedReader.read(feeds, now)`` fetches each feed once (a conditional GET when its validators are
 known), maps its entries to article files and records what it did in the state file. A feed that
-fails is reported with its reason and changes nothing on disk; the others go on. Files are never
-deleted: an entry that leaves its feed keeps its file.
+cannot be read or parsed is reported with its reason and changes nothing on disk (a failed write
+keeps the files already written, recorded); the others go on. Files are never deleted: an entry
+that leaves its feed keeps its file.
 """
 
 from __future__ import annotations
