@@ -106,7 +106,9 @@ def build_services(
         previewer=UnseenPreview(store, composer),
         post_now=posting.post_now,
     )
-    personal = PersonalDigests(store, SlackPeople(client), matcher_provider=catalog.matcher)
+    # users.info runs inside the scheduler's tick and before acknowledgements: a short timeout.
+    people = SlackPeople(make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3))
+    personal = PersonalDigests(store, people, matcher_provider=catalog.matcher)
     queries = QueryService(catalog, templates)
     return Services(
         settings=settings,

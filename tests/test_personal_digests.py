@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.digests.spec import DigestSpec
 from bot.services.personal import personal_name
 from bot.views import ids
 from tests.fakeslack import FakeSlack, Fault
@@ -276,3 +277,21 @@ def test_a_personal_form_with_a_bad_value_saves_nothing(bot: RunningBot) -> None
     assert set(answer["errors"]) == {"digest.topics", "digest.min_quality"}
     assert "ambiguous" in answer["errors"]["digest.topics"]
     assert bot.services.store.list_digests() == [] and bot.services.store.audit_log("") == []
+
+
+def test_after_a_restart_recipients_are_re_read_twenty_a_tick(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    with running_bot(tmp_path, fake_slack) as first:
+        for n in range(25):
+            user = f"UUSER{n:04d}"
+            fake_slack.add_user(user, tz="Europe/Paris")
+            spec = DigestSpec(
+                name=personal_name(user), channel="D" + user[1:], source="slack", recipient=user
+            )
+            first.services.store.save_digest(spec, actor=user, now=NOW)
+    with running_bot(tmp_path, fake_slack) as restarted:
+        restarted.services.scheduler.tick(NOW + timedelta(minutes=1))
+        assert len(fake_slack.calls_to("users.info")) == 20
+        restarted.services.scheduler.tick(NOW + timedelta(minutes=2))
+        assert len(fake_slack.calls_to("users.info")) == 25
+        zones = {s.timezone for s in restarted.services.store.list_digests()}
+    assert zones == {"Europe/Paris"}  # each took its recipient's zone

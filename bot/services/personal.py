@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 ACTOR = "newsbot"
 DEPARTED_REASON = "user_not_found: the user left the workspace"
 RECHECK = timedelta(hours=1)
+# users.info calls one tick may make (the rest wait for the next ticks): after a restart every
+# recipient is due for a re-read, and Slack allows users.info about 100 times a minute.
+MAX_CHECKS_PER_TICK = 20
 PREFIX = "dm:"
 TITLE = "Your news digest"  # the DM's header (the name dm:U… is for the store, not for people)
 
@@ -91,7 +94,9 @@ class PersonalDigests:
         *,
         matcher_provider: Callable[[], TopicMatcher],
         recheck: timedelta = RECHECK,
+        max_checks: int = MAX_CHECKS_PER_TICK,
     ) -> None:
+        self._max_checks = max_checks
         self._store = store
         self._people = people
         self._matcher = matcher_provider
@@ -186,12 +191,20 @@ class PersonalDigests:
 
     def refresh(self, specs: Sequence[DigestSpec], now: datetime) -> list[DigestSpec]:
         """Before scheduling: each enabled personal digest with its recipient's current time zone
-        (asked at most every ``recheck``), or disabled when the recipient has left."""
+        (asked at most every ``recheck``, at most ``max_checks`` of them per call), or disabled when
+        the recipient has left."""
         out: list[DigestSpec] = []
+        asked = 0
         for spec in specs:
-            if spec.recipient is None or not spec.enabled or not self._due_for_check(spec, now):
+            if (
+                spec.recipient is None
+                or not spec.enabled
+                or asked >= self._max_checks
+                or not self._due_for_check(spec, now)
+            ):
                 out.append(spec)
                 continue
+            asked += 1
             try:
                 person = self._people.person(spec.recipient)
             except PeopleUnavailable as err:
