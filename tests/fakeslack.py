@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -161,6 +161,20 @@ class FakeSlack:
             self._workspace.channels[channel_id] = Channel(
                 channel_id, name or channel_id.lower(), is_private, is_member, is_archived
             )
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Where message ts come from (seconds since the epoch; default the wall clock)."""
+        with self._lock:
+            self._workspace.clock = clock
+
+    def add_messages(self, channel: str, count: int, *, user: str = "UOTHER01") -> None:
+        """``count`` messages from someone else arrive in ``channel`` (a busy channel)."""
+        with self._lock:
+            found = self._workspace.lookup(channel, create=True)
+            assert found is not None, f"unknown channel {channel}"
+            for n in range(count):
+                ts = self._workspace._next_ts()
+                found.messages.append({"type": "message", "ts": ts, "user": user, "text": f"chatter {n}"})
 
     def add_user(
         self,

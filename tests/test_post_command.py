@@ -155,5 +155,5 @@ def test_an_unreachable_slack_fails_at_once_saying_so(
     assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 1
 
     out = capsys.readouterr().out
-    assert "retrying" not in out  # only a short 429 is waited out
-    assert out.strip().endswith("ai-daily -> C100: deferred (Slack unreachable: Connection refused)")
+    assert "waiting" not in out  # only 429s are waited out
+    assert out.strip().endswith("ai-daily -> C100: failed (Slack unreachable: Connection refused)")
