@@ -284,9 +284,11 @@ def test_disabled_digest_is_not_posted(fake_slack: FakeSlack, store: SQLiteStore
 
 
 def test_status_sets_cover_every_status_once() -> None:
-    """Each status is settled, owed a retry, or neither (busy, disabled): never both."""
+    """Each status is settled, owed a retry, or neither (busy, disabled, a given-up manual post)."""
     assert not DONE_STATUSES & RETRY_STATUSES
-    assert {PostStatus.BUSY, PostStatus.DISABLED} == set(PostStatus) - DONE_STATUSES - RETRY_STATUSES
+    assert {PostStatus.BUSY, PostStatus.DISABLED, PostStatus.FAILED} == set(
+        PostStatus
+    ) - DONE_STATUSES - RETRY_STATUSES
     assert f"{PostStatus.POSTED}" == "posted"  # logs and JSON show the plain word
 
 

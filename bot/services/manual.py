@@ -122,10 +122,11 @@ class ManualPosts:
         deadline = occurrence + self._max_wait
         started = self._clock()
 
-        def elapsed() -> datetime:  # the post's own time line: from the occurrence, as the clock moves
-            return occurrence + max(timedelta(0), self._clock() - started)
-
         now = occurrence
+
+        def elapsed() -> datetime:  # the post's own time line: from the occurrence, as the clock moves
+            return max(now, occurrence + max(timedelta(0), self._clock() - started))
+
         while _unsettled(outcome):
             retry_at = outcome.retry_at or now + BUSY_RETRY
             backing_off = outcome.status is PostStatus.DEFERRED and not outcome.rate_limited

@@ -39,7 +39,7 @@ class Reloader:
     def __call__(self) -> Snapshot:
         snapshot = self._catalog.reload()
         self.sync_file_digests(snapshot)
-        if self._health.paused:
+        if not self._health.status().ok:  # paused or unreachable: notice when Slack is back
             self._check_auth()
         return snapshot
 
@@ -52,7 +52,12 @@ class Reloader:
 
 
 class HealthReport:
-    """The /healthz body: posting state and the articles' last reload."""
+    """The /healthz body: whether posting works, and the articles' last reload.
+
+    ``state`` (bot.slack.health): ok, unreachable (Slack did not answer, ``since`` when), token_rejected
+    (posting paused until the token works), paused (posting stopped for another ``reason``).
+    ``ok`` is true only in state ok (the server answers 503 otherwise).
+    """
 
     def __init__(self, catalog: Catalog, health: PostingHealth) -> None:
         self._catalog = catalog
@@ -60,10 +65,19 @@ class HealthReport:
 
     def __call__(self) -> dict[str, Any]:
         snapshot = self._catalog.current()
-        reason = self._health.reason
+        status = self._health.status()
+        if status.ok:
+            posting = "ok"
+        elif status.state == "unreachable":
+            posting = f"unreachable: {status.reason}"
+        else:
+            posting = f"paused: {status.reason}"
         return {
-            "ok": reason is None,
-            "posting": "ok" if reason is None else f"paused: {reason}",
+            "ok": status.ok,
+            "state": status.state,
+            "since": status.since.isoformat() if status.since else None,
+            "reason": status.reason,
+            "posting": posting,
             "articles": snapshot.articles,
             "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         }
