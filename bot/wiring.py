@@ -30,7 +30,7 @@ from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
 from bot.store.base import Store
-from bot.store.sqlite import SQLiteStore
+from bot.store.factory import open_store
 
 Clock = Callable[[], datetime]
 LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
@@ -87,7 +87,7 @@ def build_services(
     roots = settings.article_roots
     # The same default as `newsbot check`: a restart parses only new or changed files.
     library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
-    store = SQLiteStore(settings.db_path)
+    store = open_store(settings.db_path)
     health = PostingHealth(clock)
     # chat.postMessage never retries by itself (exactly once: SlackPoster); reads may.
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
@@ -126,7 +126,7 @@ def build_services(
             template_names=templates.names(),
             clock=clock,
         ),
-        health_report=HealthReport(catalog, health),
+        health_report=HealthReport(catalog, health, store),
         owner=owner,
         listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),
     )

@@ -207,3 +207,19 @@ def test_healthz_tells_a_rejected_token(bot: RunningBot) -> None:
     )
     assert wait_for(lambda: bot.services.poster.check_auth())  # the token works again
     assert http(f"{bot.url}/healthz").json()["state"] == "ok"
+
+
+def test_healthz_tells_a_database_file_problem_and_a_manual_post_says_it_did_not_work(
+    bot: RunningBot,
+) -> None:
+    subscribe(bot)
+    assert isinstance(bot.settings.db_path, Path)
+    bot.settings.db_path.unlink()
+
+    [answer] = post(bot, "post")
+
+    assert answer.startswith(":warning: That did not work") and digests(bot) == []
+    reply = http(f"{bot.url}/healthz")
+    assert reply.status == 503
+    body = reply.json()
+    assert body["state"] == "database" and "deleted" in body["reason"] and body["since"] == NOW.isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -9,8 +10,10 @@ from typing import Any
 
 from bot.digests.files import load_digest_files
 from bot.services.catalog import Catalog, Snapshot
-from bot.slack.health import PostingHealth
+from bot.slack.health import HealthStatus, PostingHealth
 from bot.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 class Reloader:
@@ -35,6 +38,7 @@ class Reloader:
         self._digests_dir = digests_dir
         self._template_names = tuple(template_names)
         self._clock = clock
+        self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
 
     def __call__(self) -> Snapshot:
         snapshot = self._catalog.reload()
@@ -47,26 +51,41 @@ class Reloader:
         if not self._digests_dir.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        specs = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
-        self._store.sync_file_digests(specs, now=self._clock())
+        loaded = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
+        for warning in loaded.warnings:
+            if warning not in self._logged_warnings:
+                log.warning("%s", warning)
+        self._logged_warnings = frozenset(loaded.warnings)
+        self._store.sync_file_digests(loaded.specs, now=self._clock())
 
 
 class HealthReport:
     """The /healthz body: whether posting works, and the articles' last reload.
 
-    ``state`` (bot.slack.health): ok, unreachable (Slack did not answer, ``since`` when), token_rejected
-    (posting paused until the token works), paused (posting stopped for another ``reason``).
-    ``ok`` is true only in state ok (the server answers 503 otherwise).
+    ``state``: database (the store's file is deleted, replaced or read-only: nothing can be recorded,
+    so nothing is posted; ``reason`` says what to do), else bot.slack.health's: token_rejected (posting
+    paused until the token works), paused (posting stopped for another ``reason``), unreachable (Slack
+    did not answer; ``since`` when), ok. ``ok`` is true only in state ok (the server answers 503 otherwise).
     """
 
-    def __init__(self, catalog: Catalog, health: PostingHealth) -> None:
+    def __init__(self, catalog: Catalog, health: PostingHealth, store: Store | None = None) -> None:
         self._catalog = catalog
         self._health = health
+        self._store = store
+        self._database_since: datetime | None = None
 
     def __call__(self) -> dict[str, Any]:
         snapshot = self._catalog.current()
         status = self._health.status()
-        if status.ok:
+        problem = self._store.problem if self._store is not None else None
+        if problem is None:
+            self._database_since = None
+        elif self._database_since is None:
+            self._database_since = self._health.now()
+        if problem is not None:
+            status = HealthStatus("database", self._database_since, problem)
+            posting = f"stopped: {problem}"
+        elif status.ok:
             posting = "ok"
         elif status.state == "unreachable":
             posting = f"unreachable: {status.reason}"

@@ -30,7 +30,7 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class HealthStatus:
-    state: str  # ok | token_rejected | paused | unreachable
+    state: str  # ok | token_rejected | paused | unreachable (HealthReport adds: database)
     since: datetime | None = None
     reason: str | None = None
 
@@ -83,6 +83,10 @@ class PostingHealth:
         with self._lock:
             self._unreachable = None
             self._unreachable_since = None
+
+    def now(self) -> datetime:
+        """The clock that stamps ``since`` (for other states reported beside these)."""
+        return self._clock()
 
     @property
     def is_unreachable(self) -> bool:
