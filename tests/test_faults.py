@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from bot.listeners.share_action import SHARE_ACTION_ID
 from tests.fakeslack import FakeSlack, Fault
-from tests.slackbot import NOW, RunningBot, http, running_bot, wait_for
+from tests.slackbot import NOW, RunningBot, action_body, http, running_bot, wait_for
 
 ADMIN = "UADMIN001"
 NEWSROOM = "CNEWS0001"
@@ -119,15 +120,14 @@ def test_manual_post_with_a_revoked_token_says_posting_is_paused(bot: RunningBot
 
 
 def test_manual_post_slack_keeps_refusing_is_given_up_and_the_admin_is_told(bot: RunningBot) -> None:
-    """A Retry-After beyond the bound (10 minutes): the admin hears at once that it was not posted,
+    """A Retry-After beyond the bound (10 minutes): the admin hears at once that it is not posted,
     and the occurrence is final, so nothing posts it later behind their back."""
     subscribe(bot)
     bot.fake.fail("chat.postMessage", Fault.rate_limited(retry_after=900))
 
-    first, final = post(bot, "post", count=2)
+    [answer] = post(bot, "post")
 
-    assert "retrying" in first
-    assert "was *not* posted" in final and "429" in final
+    assert "was *not* posted" in answer and "429" in answer
     assert digests(bot) == []
     [record] = bot.services.store.post_history("", "newsroom")
     assert record.status == "skipped" and "given up" in record.detail
@@ -223,3 +223,73 @@ def test_healthz_tells_a_database_file_problem_and_a_manual_post_says_it_did_not
     assert reply.status == 503
     body = reply.json()
     assert body["state"] == "database" and "deleted" in body["reason"] and body["since"] == NOW.isoformat()
+
+
+# --- the Share button under a /news answer --------------------------------------------------------
+MEMBER = "UMEMBER01"
+
+
+def click_share(bot: RunningBot, key: str, *faults: Fault, count: int = 2) -> list[dict[str, Any]]:
+    """Ask /news, then click Share with ``faults`` queued for the click's response_url; what that
+    received (its in_channel answers land in the channel)."""
+    bot.command("/news", "robotics", user=MEMBER, key=f"ask-{key}")
+    [answer] = bot.responses(f"ask-{key}")
+    bot.fake.fail("response_url", *faults)
+    value = next(e["value"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"])
+    url = bot.fake.response_url(key, channel=NEWSROOM)
+    assert bot.send(action_body(SHARE_ACTION_ID, value, user=MEMBER, response_url=url)).status == 200
+    return bot.responses(key, count=count, timeout=10)
+
+
+def shared(bot: RunningBot) -> list[dict[str, Any]]:
+    return [m for m in bot.fake.messages(NEWSROOM) if "Shared by" in json.dumps(m)]
+
+
+def test_share_waits_out_a_429_and_appears_once(bot: RunningBot) -> None:
+    answer, removed = click_share(bot, "click", Fault.rate_limited(retry_after=1))
+
+    assert answer["response_type"] == "in_channel" and removed["delete_original"] is True
+    assert len(shared(bot)) == 1
+    assert [c.status for c in bot.fake.calls_to("response_url")][-3:] == [429, 200, 200]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.server_error_after(), Fault.reset(after=True)],
+    ids=["500-after-posting", "reset-after-posting"],
+)
+def test_share_after_an_unconfirmed_post_is_found_in_history_not_sent_again(
+    bot: RunningBot, fault: Fault
+) -> None:
+    answer, removed = click_share(bot, "click", fault)
+
+    assert answer["response_type"] == "in_channel" and removed["delete_original"] is True
+    assert len(shared(bot)) == 1
+    assert bot.fake.calls_to("conversations.history")
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.server_error(), Fault.reset()], ids=["500-before-posting", "reset-before-posting"]
+)
+def test_share_after_a_failure_that_posted_nothing_is_sent_again_once(bot: RunningBot, fault: Fault) -> None:
+    click_share(bot, "click", fault)
+
+    assert len(shared(bot)) == 1
+
+
+def test_share_that_slack_may_have_taken_in_a_channel_it_cannot_read_tells_the_person(
+    bot: RunningBot,
+) -> None:
+    bot.fake.fail("conversations.history", Fault.error("not_in_channel"))
+
+    [told] = click_share(bot, "click", Fault.server_error(), count=1)
+
+    assert told["response_type"] == "ephemeral" and "look there before sharing again" in told["text"]
+    assert shared(bot) == []  # not sent again blindly
+
+
+def test_share_slack_keeps_refusing_tells_the_person(bot: RunningBot) -> None:
+    [told] = click_share(bot, "click", Fault.rate_limited(retry_after=120), count=1)
+
+    assert "did not take the shared message" in told["text"] and "429" in told["text"]
+    assert shared(bot) == []

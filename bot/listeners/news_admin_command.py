@@ -40,6 +40,7 @@ from bot.services.subscriptions import (
 # A single-workspace install keeps every record under the default workspace key, so digests from
 # files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
 WORKSPACE = ""
+ANSWER_WAIT = 10.0  # seconds a follow-up waits for the command's own answer to go out
 RESPONSE_URL_USES = 5  # Slack: a response_url takes five messages in 30 minutes
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -294,7 +295,8 @@ def register(
     def admin(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         user_id = str(command.get("user_id") or "")
-        follow_up = _follow_up(respond, client, user_id)
+        answered = threading.Event()  # a follow-up never overtakes the command's own answer
+        follow_up = _follow_up(respond, client, user_id, answered)
         channel_id = str(command.get("channel_id") or "")
         channel_name = str(command.get("channel_name") or "") or None
         if channel_name in channel_refs.NAMELESS:
@@ -303,6 +305,7 @@ def register(
             cmd = parse_admin_command(str(command.get("text") or ""))
             for message in _run(subscriptions, clock(), cmd, user_id, channel_id, channel_name, follow_up):
                 respond(message)
+            answered.set()
         except ChannelProblem as err:
             respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
         except DigestProblem as err:
@@ -316,7 +319,7 @@ def register(
     app.command("/news-admin", middleware=[guard])(admin)
 
 
-def _follow_up(respond: Respond, client: WebClient, user_id: str) -> FollowUp:
+def _follow_up(respond: Respond, client: WebClient, user_id: str, answered: threading.Event) -> FollowUp:
     """Tell the person how a deferred post ended: ephemerally at the command's response_url (it takes
     five messages in 30 minutes; the first went to the command's answer), else in a direct message."""
     lock = threading.Lock()
@@ -324,6 +327,7 @@ def _follow_up(respond: Respond, client: WebClient, user_id: str) -> FollowUp:
 
     def tell(spec: DigestSpec, outcome: PostOutcome) -> None:
         text = follow_up_text(spec, outcome)
+        answered.wait(ANSWER_WAIT)
         with lock:
             uses[0] += 1
             fits = uses[0] <= RESPONSE_URL_USES

@@ -83,6 +83,8 @@ class ManualPosts:
         """Post now. When the outcome is ``deferred`` (or ``busy``), retries follow in the background
         and ``report`` hears how it ended."""
         outcome = self._posting.post_occurrence(spec, now, now=now, manual=True)
+        if _unsettled(outcome) and self._hopeless(outcome, now, now):
+            return self._settle(spec, now, outcome, None)  # given up at once: no follow-up needed
         if _unsettled(outcome):
             self._pool.submit(self._follow, spec, now, outcome, report)
         return outcome
@@ -119,7 +121,6 @@ class ManualPosts:
     def _settle(
         self, spec: DigestSpec, occurrence: datetime, outcome: PostOutcome, progress: Report | None
     ) -> PostOutcome:
-        deadline = occurrence + self._max_wait
         started = self._clock()
 
         now = occurrence
@@ -129,8 +130,7 @@ class ManualPosts:
 
         while _unsettled(outcome):
             retry_at = outcome.retry_at or now + BUSY_RETRY
-            backing_off = outcome.status is PostStatus.DEFERRED and not outcome.rate_limited
-            if retry_at > deadline or (backing_off and not self._retry_failures):
+            if self._hopeless(outcome, occurrence, now):
                 return self._give_up(spec, occurrence, outcome, elapsed(), _why(outcome))
             if progress is not None:
                 progress(outcome)
@@ -142,6 +142,12 @@ class ManualPosts:
             except NewsbotError as err:
                 return self._give_up(spec, occurrence, outcome, now, str(err))
         return outcome
+
+    def _hopeless(self, outcome: PostOutcome, occurrence: datetime, now: datetime) -> bool:
+        """The next attempt would come after the bound (or is not to be made at all)."""
+        retry_at = outcome.retry_at or now + BUSY_RETRY
+        backing_off = outcome.status is PostStatus.DEFERRED and not outcome.rate_limited
+        return retry_at > occurrence + self._max_wait or (backing_off and not self._retry_failures)
 
     def _give_up(
         self, spec: DigestSpec, occurrence: datetime, last: PostOutcome, now: datetime, why: str

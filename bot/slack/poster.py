@@ -15,7 +15,7 @@ from __future__ import annotations
 import http.client
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -179,6 +179,19 @@ class SlackPoster:
         self.health.resume()
         return True
 
+    def find_block(self, channel: str, block_id: str, since: datetime) -> bool | None:
+        """Whether a message with a block ``block_id`` is in the channel's history from ``since``
+        (less HISTORY_MARGIN); None when the history cannot be read (not a member, no answer)."""
+        try:
+            return any(
+                block.get("block_id") == block_id
+                for message in self._history(channel, since, metadata=False)
+                for block in message.get("blocks") or []
+            )
+        except (_Refused, _Transient) as err:
+            log.info("cannot read the history of %s: %s", channel, err.code)
+            return None
+
     def resolve_channel(self, channel: str) -> str | None:
         """The channel ID for an ID, a name or '#name'; None when Slack does not know it (or cannot say)."""
         try:
@@ -206,7 +219,18 @@ class SlackPoster:
         return None
 
     def _find_post(self, channel: str, post_key: str, since: datetime | None) -> str | None:
-        channel_id = self._resolve(channel)
+        for message in self._history(self._resolve(channel), since, metadata=True):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("post_key") == post_key:
+                return str(message["ts"])
+        return None
+
+    def _history(
+        self, channel_id: str, since: datetime | None, *, metadata: bool
+    ) -> Iterator[dict[str, Any]]:
+        """The channel's messages, newest first: every page back to ``since`` (less HISTORY_MARGIN);
+        without ``since``, the newest page only."""
         oldest = None if since is None else f"{(since - HISTORY_MARGIN).timestamp():.6f}"
         cursor: str | None = None
         for _ in range(MAX_HISTORY_PAGES):
@@ -216,18 +240,13 @@ class SlackPoster:
                 limit=self._history_limit,
                 oldest=oldest,
                 cursor=cursor,
-                include_all_metadata=True,
+                include_all_metadata=metadata or None,
             )
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == EVENT_TYPE and payload.get("post_key") == post_key:
-                    return str(message["ts"])
+            yield from response.get("messages") or []
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if since is None or not cursor or not response.get("has_more", True):
-                return None
-        log.warning("history of %s: stopped after %d pages seeking %s", channel, MAX_HISTORY_PAGES, post_key)
-        return None
+                return
+        log.warning("history of %s: stopped after %d pages", channel_id, MAX_HISTORY_PAGES)
 
     def _resolve(self, channel: str) -> str:
         """conversations.history needs an ID; a digest may name its channel."""
