@@ -78,12 +78,7 @@ def run(count: int, *, faults: bool, tick_seconds: int, timeout: float, seed: in
             spec = DigestSpec(name=f"digest-{n:03d}", channel=f"C{n:05d}", time=due_minute.time())
             store.save_digest(spec, actor="bench", now=now - timedelta(minutes=10))
         if faults:
-            fake.set_fault_rates(
-                rate_limited=RATE_LIMITED,
-                server_error=SERVER_ERROR,
-                server_error_after=SERVER_ERROR_AFTER,
-                retry_after=1,
-            )
+            _inject_faults(fake)
         client = make_client("xoxb-bench", fake.url, timeout=10)
         poster = SlackPoster(client, PostingHealth())
         posting = PostingService(store, poster, compose, owner="bench")
@@ -105,10 +100,7 @@ def run(count: int, *, faults: bool, tick_seconds: int, timeout: float, seed: in
         stop.set()
         loop.join()
 
-        keys: Counter[str] = Counter()
-        for messages in fake.all_messages().values():
-            for message in messages:
-                keys[message["metadata"]["event_payload"]["post_key"]] += 1
+        keys = _messages_per_key(fake)
         misses = 0
         for n in range(count):
             record = store.get_post("", f"digest-{n:03d}", due_minute)
@@ -128,12 +120,7 @@ def run_manual(count: int, *, faults: bool, timeout: float, seed: int = 42) -> R
         for spec in specs:
             store.save_digest(spec, actor="bench", now=now - timedelta(minutes=10))
         if faults:
-            fake.set_fault_rates(
-                rate_limited=RATE_LIMITED,
-                server_error=SERVER_ERROR,
-                server_error_after=SERVER_ERROR_AFTER,
-                retry_after=1,
-            )
+            _inject_faults(fake)
         poster = SlackPoster(
             make_client("xoxb-bench", fake.url, timeout=10),
             PostingHealth(),
@@ -168,10 +155,7 @@ def run_manual(count: int, *, faults: bool, timeout: float, seed: int = 42) -> R
             time.sleep(0.02)
         manual.stop()
 
-        keys: Counter[str] = Counter()
-        for messages in fake.all_messages().values():
-            for message in messages:
-                keys[message["metadata"]["event_payload"]["post_key"]] += 1
+        keys = _messages_per_key(fake)
         misses = 0
         for spec in specs:
             record = store.last_posted("", spec.name)
@@ -201,6 +185,23 @@ def bench_manual(count: int = 200, timeout: float = 120.0, seed: int = 42) -> bo
     ok = all(r.seconds is not None and r.duplicates == 0 and r.misses == 0 for r in (baseline, faulty))
     print("  result:", "OK (no duplicate, no miss, every asker told)" if ok else "FAILED")
     return ok
+
+
+def _inject_faults(fake: FakeSlack) -> None:
+    fake.set_fault_rates(
+        rate_limited=RATE_LIMITED,
+        server_error=SERVER_ERROR,
+        server_error_after=SERVER_ERROR_AFTER,
+        retry_after=1,
+    )
+
+
+def _messages_per_key(fake: FakeSlack) -> Counter[str]:
+    keys: Counter[str] = Counter()
+    for messages in fake.all_messages().values():
+        for message in messages:
+            keys[message["metadata"]["event_payload"]["post_key"]] += 1
+    return keys
 
 
 def _all_posted(store: SQLiteStore, count: int, occurrence: datetime) -> bool:
