@@ -54,7 +54,7 @@ def test_manual_post_under_two_429s_and_a_500_appears_once_soon_after_and_the_ad
         "chat.postMessage", Fault.rate_limited(retry_after=1), Fault.rate_limited(1), Fault.server_error()
     )
 
-    first, final = post(bot, "post", count=2, timeout=15)
+    first, final = post(bot, "post", count=2, timeout=8)  # Retry-After 1 s, twice
 
     assert "retrying" in first and "tell you here" in first
     assert final.startswith("Posted *newsroom*") and "after Slack asked me to wait" in final
