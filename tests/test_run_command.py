@@ -245,8 +245,9 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     """`newsbot run` dies (SIGKILL) after Slack stored the digest but before its answer arrived, so
-    the store still shows a claim. The restart takes the dead process's claim over at once, finds the
-    message by its post key in the channel's history, and records it: one digest, posted once."""
+    the store still shows a claim; 250 messages arrive. The restart takes the dead process's claim
+    over at once, pages the channel's history back to the occurrence, finds the message by its post
+    key and records it: one digest, posted once."""
     now = datetime.now(UTC)
     write_articles(tmp_path / "articles", now)
     occurrence = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
@@ -263,6 +264,7 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
         first.send_signal(signal.SIGKILL)
         early, _ = first.communicate(timeout=30)
         assert sent, early
+        fake_slack.add_messages("C100", 250)  # a busy channel: the digest is now past the newest 200
     finally:
         if first.poll() is None:
             first.kill()
@@ -287,8 +289,9 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
             second.kill()
             second.communicate()
     assert posted, output
-    [message] = fake_slack.messages("C100")
+    [message] = [m for m in fake_slack.messages("C100") if m.get("metadata")]
     assert posted.ts == message["ts"] and posted.attempts == 2
+    assert len(fake_slack.calls_to("conversations.history")) >= 2  # paged back past 200 messages
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert "found from an earlier attempt" in output
 
