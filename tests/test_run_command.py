@@ -299,3 +299,52 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
 def _posted(store: SQLiteStore, occurrence: datetime) -> PostRecord | None:
     record = store.get_post("", "ai", occurrence)
     return record if record is not None and record.status == "posted" else None
+
+
+def test_a_manual_post_deferred_when_newsbot_was_killed_is_posted_after_the_restart_and_the_admin_told(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    now = datetime.now(UTC)
+    write_articles(tmp_path / "articles", now)
+    store = SQLiteStore(tmp_path / "bot.db")
+    later = (now + timedelta(hours=12)).time().replace(second=0, microsecond=0)  # nothing scheduled soon
+    spec = DigestSpec(name="newsroom", channel="CNEWS0001", time=later, source="slack", created_by="UADMIN")
+    store.save_digest(spec, actor="UADMIN", now=now - timedelta(minutes=1))
+    store.close()
+    fake_slack.add_user("UADMIN", is_admin=True)
+    fake_slack.add_channel("CNEWS0001", "newsroom")
+    fake_slack.fail("chat.postMessage", Fault.rate_limited(retry_after=3))
+    port = free_port()
+    environ = _environ(
+        tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET, NEWSBOT_ADMINS="UADMIN"
+    )
+    first = start(tmp_path, environ)
+    try:
+        assert wait_for(lambda: _health(f"http://127.0.0.1:{port}"), timeout=20)
+        body = command_body(
+            "/news-admin", "post", user="UADMIN", response_url=fake_slack.response_url("post")
+        )
+        assert http(f"http://127.0.0.1:{port}/slack/events", body, signed_headers(body)).status == 200
+        [answer] = wait_for(lambda: fake_slack.responses("post"), timeout=10)
+        assert "retrying" in answer["text"]
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+
+    second = start(tmp_path, {**environ, "PORT": str(free_port())})
+    try:
+        told = wait_for(lambda: fake_slack.dm_messages("UADMIN"), timeout=30)
+        second.send_signal(signal.SIGTERM)
+        output, _ = second.communicate(timeout=30)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.communicate()
+    assert told, output
+    assert "Posted *newsroom*" in told[0]["text"] and "after Slack asked me to wait" in told[0]["text"]
+    digests = [m for m in fake_slack.messages("CNEWS0001") if m.get("metadata")]
+    assert len(digests) == 1
+    assert "resuming the manual post of 'newsroom'" in output

@@ -90,6 +90,7 @@ class Subscriptions(Protocol):
         now: datetime,
         *,
         follow_up: FollowUp | None = None,
+        asked_by: str = "",
     ) -> list[PostNowResult]: ...
 
 
@@ -394,6 +395,8 @@ def _run(
             )
         return shown
     if cmd.action == "post":
-        results = admin.post(WORKSPACE, channel_id, channel_name, cmd, now, follow_up=follow_up)
+        results = admin.post(
+            WORKSPACE, channel_id, channel_name, cmd, now, follow_up=follow_up, asked_by=user_id
+        )
         return [ephemeral("\n".join(posted_text(r) for r in results))]
     raise QueryError(f"Unknown command {cmd.action!r}. See `/news-admin help`.")

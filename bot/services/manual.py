@@ -21,6 +21,7 @@ final outcome of a post that was not settled at once (the listener words it for 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -30,12 +31,15 @@ from typing import Protocol
 
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
-from bot.services.posting import PostOutcome, PostStatus
+from bot.services.posting import FINAL_RECORD_STATUSES, PostOutcome, PostStatus
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT = timedelta(minutes=10)
+ACTOR = "newsbot"
+AUDIT_ACTION = "manual_post_deferred"
+AUDIT_SCAN = 1000
 # A holder of the claim that is not us (another process posting the same digest): look again soon.
 BUSY_RETRY = timedelta(seconds=2)
 WORKERS = 4
@@ -79,15 +83,51 @@ class ManualPosts:
         self._wait = wait or self._stop.wait
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="newsbot-manual")
 
-    def post(self, spec: DigestSpec, now: datetime, *, report: Report | None = None) -> PostOutcome:
+    def post(
+        self, spec: DigestSpec, now: datetime, *, report: Report | None = None, asked_by: str = ""
+    ) -> PostOutcome:
         """Post now. When the outcome is ``deferred`` (or ``busy``), retries follow in the background
-        and ``report`` hears how it ended."""
+        and ``report`` hears how it ended. The deferral is written to the audit log (with
+        ``asked_by``), so that a restart meanwhile resumes the retries (``resume``)."""
         outcome = self._posting.post_occurrence(spec, now, now=now, manual=True)
         if _unsettled(outcome) and self._hopeless(outcome, now, now):
             return self._settle(spec, now, outcome, None)  # given up at once: no follow-up needed
         if _unsettled(outcome):
+            details = {"occurrence": now.isoformat(), "asked_by": asked_by, "detail": outcome.detail}
+            self._store.audit(
+                spec.team_id,
+                actor=asked_by or ACTOR,
+                action=AUDIT_ACTION,
+                digest=spec.name,
+                details=details,
+                now=now,
+            )
             self._pool.submit(self._follow, spec, now, outcome, report)
         return outcome
+
+    def resume(self, now: datetime, report: Callable[[str, DigestSpec, PostOutcome], None]) -> int:
+        """After a restart: retry the manual posts deferred within ``max_wait`` before ``now`` that
+        are not settled yet (an earlier process died while waiting). ``report(asked_by, spec,
+        outcome)`` hears how each ended. Returns how many were resumed."""
+        resumed = 0
+        for team_id in sorted({s.team_id for s in self._store.list_digests()}):
+            for entry in self._store.audit_log(team_id, AUDIT_SCAN):
+                if entry.at < now - self._max_wait:
+                    break  # newest first: the rest are older still
+                if entry.action != AUDIT_ACTION:
+                    continue
+                occurrence = datetime.fromisoformat(str(entry.details.get("occurrence")))
+                record = self._store.get_post(team_id, entry.digest, occurrence)
+                spec = self._store.get_digest(team_id, entry.digest)
+                if record is None or record.status in FINAL_RECORD_STATUSES or spec is None:
+                    continue
+                asked_by = str(entry.details.get("asked_by") or "")
+                pending = PostOutcome(PostStatus.DEFERRED, retry_at=record.retry_at, digest=spec.name)
+                tell = functools.partial(report, asked_by, spec)
+                log.info("resuming the manual post of %r asked for at %s", spec.name, occurrence.isoformat())
+                self._pool.submit(self._follow, spec, occurrence, pending, tell)
+                resumed += 1
+        return resumed
 
     def post_and_wait(
         self, spec: DigestSpec, now: datetime, *, progress: Report | None = None

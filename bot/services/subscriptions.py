@@ -46,7 +46,12 @@ class PostNow(Protocol):
     When that is not final (deferred), retries follow and ``report`` hears how they ended."""
 
     def __call__(
-        self, spec: DigestSpec, now: datetime, *, report: Callable[[PostOutcome], None] | None = None
+        self,
+        spec: DigestSpec,
+        now: datetime,
+        *,
+        report: Callable[[PostOutcome], None] | None = None,
+        asked_by: str = "",
     ) -> PostOutcome: ...
 
 
@@ -208,15 +213,18 @@ class SubscriptionService:
         now: datetime,
         *,
         follow_up: FollowUp | None = None,
+        asked_by: str = "",
     ) -> list[PostNowResult]:
         """Post now, for each digest of the channel (or the one named), what the channel has not seen.
-        A post Slack deferred is retried; ``follow_up`` hears how it ended (posted, or not and why)."""
+        A post Slack deferred is retried; ``follow_up`` hears how it ended (posted, or not and why);
+        ``asked_by`` (a user ID) hears it in a direct message if newsbot restarts meanwhile."""
         _expect(cmd, "post")
         targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
         results = []
         for spec in targets:
             report = None if follow_up is None else functools.partial(follow_up, spec)
-            results.append(PostNowResult(spec, self._post_now(spec, now, report=report)))
+            outcome = self._post_now(spec, now, report=report, asked_by=asked_by)
+            results.append(PostNowResult(spec, outcome))
         return results
 
     # --- helpers -------------------------------------------------------------------------------
