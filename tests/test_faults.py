@@ -176,7 +176,7 @@ def test_a_500_on_a_read_is_retried_too(bot: RunningBot) -> None:
 
 
 # --- /healthz -------------------------------------------------------------------------------------
-def test_healthz_tells_slack_unreachable_since_when_then_ok_again(tmp_path: Path) -> None:
+def test_healthz_tells_slack_unreachable_and_since_when(tmp_path: Path) -> None:
     fake = FakeSlack().start()
     with running_bot(tmp_path, fake) as bot:
         assert bot.services.poster.check_auth()
