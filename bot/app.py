@@ -47,7 +47,7 @@ def build_app(settings: Settings, services: Services) -> App:
         listener_executor=services.listener_pool,
     )
     news_command.register(app, services.queries, services.clock)
-    share_action.register(app, services.queries)
+    share_action.register(app, services.queries, services.poster, clock=services.clock)
     guard = AdminGuard(settings.admins)  # the one place that decides who may change digests
     news_admin_command.register(app, services.subscriptions, services.clock, guard=guard.middleware)
     app.error(_error_handler)
