@@ -88,3 +88,11 @@ def test_unreachable_postgres_is_a_clear_store_error() -> None:
     ) as raised:
         PostgresStore(f"postgresql://bot:s3cret@127.0.0.1:{port}/newsbot", connect_timeout=2)
     assert "s3cret" not in str(raised.value)
+    # The operator learns why (not only that a pool gave up after its timeout).
+    assert "refused" in str(raised.value).lower(), str(raised.value)
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_error(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url("no_such_database")
+    with pytest.raises(StoreError, match=r'database "no_such_database" does not exist'):
+        PostgresStore(url, connect_timeout=2)
