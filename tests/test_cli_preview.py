@@ -240,3 +240,16 @@ def test_preview_unknown_topic_on_the_sample_lists_topics_and_suggests(
     assert "Portals (1)." in err  # every topic of the sample (fewer than 15), with its story count
     code, _, err = run(capsys, "preview", "--topics", "compter vishun")
     assert code == 2 and "Unknown topic 'compter vishun'. Did you mean: Computer Vision? Topics" in err
+
+
+@pytest.mark.parametrize("word", ["help", "HELP", "?"])
+def test_query_help_lists_the_top_topics_as_news_help_does(
+    articles: Path, capsys: pytest.CaptureFixture[str], word: str
+) -> None:
+    # `newsbot query TEXT` is what `/news TEXT` answers, and `/news help` lists the top topics.
+    code, out, _ = run(capsys, "query", word, "--articles", str(articles), "--now", NOW)
+    assert code == 0
+    assert "/news TOPIC" in out and "Top topics: AI (4), AI in Robotics (2)" in out
+    assert "Stories mentioning" not in out
+    code, out, _ = run(capsys, "query", word, "--articles", str(articles), "--now", NOW, "--json")
+    assert code == 0 and "Top topics:* AI (4)" in json.loads(out)["text"]
