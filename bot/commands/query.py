@@ -37,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     snapshot = build_snapshot(loaded.articles)
     if text.lower() in HELP_WORDS:  # as `/news help`: usage and the top topics
         payload = help_message(snapshot.top_topics)
-        text = json.dumps(payload, indent=2, ensure_ascii=False) if args.json else payload["text"]
-        print(text if args.json else mrkdwn_to_text(text))
+        if args.json:
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            print(mrkdwn_to_text(payload["text"]))
         return 0
     answer = answer_query(snapshot.index, snapshot.matcher, text, now)
     inputs.print_payload(render_query(answer, load_templates(None)), as_json=args.json)
