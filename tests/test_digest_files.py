@@ -464,3 +464,16 @@ def test_an_absent_topic_the_aliases_know_keeps_its_real_name() -> None:
         "stories on it until such articles are loaded"
     )
     assert sample.near_topics("robotics") == ()  # absent, not a misspelling of a loaded topic
+
+
+def test_an_unknown_template_is_reported_with_the_other_problems_of_its_file(tmp_path: Path) -> None:
+    # "every problem at once": a file with a bad time and an unknown template names both.
+    (tmp_path / "a.yaml").write_text(
+        "name: a\nchannel: ai-news\ntime: '25:00'\ntemplate: nosuch\n", encoding="utf-8"
+    )
+    report = read_digest_folder(tmp_path, matcher=None, templates=("default",))
+    assert report.specs == []
+    assert [p.split(": ", 2)[1] for p in report.problems] == ["time", "template"]
+    assert (
+        f"{tmp_path / 'a.yaml'}: template: no template named 'nosuch'; available: default" in report.problems
+    )

@@ -131,15 +131,11 @@ def read_digest_folder(
     for path in digest_paths(folder):
         file_warnings: list[str] = []
         spec, file_problems = read_digest_file(
-            path, matcher=matcher, team_id=team_id, strict=strict, warnings=file_warnings
+            path, matcher=matcher, team_id=team_id, strict=strict, warnings=file_warnings, templates=templates
         )
         problems.extend(f"{path}: {problem}" for problem in file_problems)
         warnings.extend(f"{path}: {warning}" for warning in file_warnings)
         if spec is None:
-            continue
-        if templates is not None and spec.template not in templates:
-            known = ", ".join(sorted(templates))
-            problems.append(f"{path}: template: no template named {spec.template!r}; available: {known}")
             continue
         first = owners.setdefault(spec.name.casefold(), path)
         if first != path:
@@ -165,9 +161,10 @@ def read_digest_file(
     team_id: str = "",
     strict: bool = False,
     warnings: list[str] | None = None,
+    templates: Collection[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
     """One file → (spec, problems); warnings are appended to ``warnings`` when given. The spec is
-    None whenever there is a problem."""
+    None whenever there is a problem. ``templates``: as for :func:`read_digest_folder`."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DigestLoader)  # noqa: S506 (safe loader)
     except UnicodeDecodeError:
@@ -184,7 +181,7 @@ def read_digest_file(
             "must be a mapping of keys, e.g. `name: morning-ai` and `channel: ai-news` on their own lines"
         ]
     spec, problems = spec_from_mapping(
-        data, matcher=matcher, team_id=team_id, strict=strict, warnings=warnings
+        data, matcher=matcher, team_id=team_id, strict=strict, warnings=warnings, templates=templates
     )
     if spec is not None:
         # `/news-admin list` names the file a digest comes from.
@@ -199,10 +196,11 @@ def spec_from_mapping(
     team_id: str = "",
     strict: bool = False,
     warnings: list[str] | None = None,
+    templates: Collection[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
     """Validate one digest's keys (as loaded from YAML) → (spec, problems naming each key);
     warnings (see :func:`read_digest_folder`) are appended to ``warnings`` when given."""
-    context = _Context(matcher, strict, [] if warnings is None else warnings)
+    context = _Context(matcher, strict, [] if warnings is None else warnings, templates)
     problems: list[str] = []
     fields: dict[str, object] = {}
     for raw_key, value in data.items():
@@ -255,11 +253,19 @@ def _template(value: object, key: str) -> str:
     return name
 
 
+def _known_template(name: str, templates: Collection[str] | None) -> str:
+    if templates is not None and name not in templates:
+        known = ", ".join(sorted(templates))
+        raise QueryError(f"template: no template named {name!r}; available: {known}")
+    return name
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     matcher: TopicMatcher | None
     strict: bool
     warnings: list[str]
+    templates: Collection[str] | None = None  # the names a digest may use; None: not checked
 
 
 def _topics(value: object, context: _Context) -> tuple[str, ...]:
@@ -315,7 +321,7 @@ _PARSERS: dict[str, _Parser] = {
     "exclude": lambda v, _: parse_filter_list(v, key="exclude"),
     "exclude_outlets": lambda v, _: parse_filter_list(v, key="exclude_outlets"),
     "weights": lambda v, _: _weights(v),
-    "template": lambda v, _: _template(v, "template"),
+    "template": lambda v, c: _known_template(_template(v, "template"), c.templates),
     "post_when_empty": lambda v, _: _bool(v, "post_when_empty"),
     "enabled": lambda v, _: _bool(v, "enabled"),
 }
