@@ -119,6 +119,15 @@ def domain_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def url_key(url: str) -> str:
+    """One page however its URL is written: no scheme, case, leading www., trailing slash or #fragment
+    (outlets and feeds republish a page under such variants)."""
+    rest = url.split("://", 1)[-1].split("#", 1)[0].lower()
+    rest = rest[4:] if rest.startswith("www.") else rest
+    host, _, path = rest.partition("/")
+    return f"{host}/{path.rstrip('/')}"
+
+
 def _short(value: Any) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
