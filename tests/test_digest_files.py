@@ -107,7 +107,7 @@ def test_parse_days(value: object, days: frozenset[int]) -> None:
     assert parse_days(value) == days
 
 
-@pytest.mark.parametrize("value", ["funday", "m", "mon,,fri", "mon-tue-wed", "", 5, ["mon", 3]])
+@pytest.mark.parametrize("value", ["funday", "m", "mon,,fri", "mon-tue-wed", "", 5, ["mon", 3], [], ()])
 def test_parse_days_rejects(value: object) -> None:
     with pytest.raises(QueryError, match=r"^days: .*daily, weekdays, weekends"):
         parse_days(value)

@@ -98,6 +98,8 @@ def parse_days(value: object, *, key: str = "days") -> frozenset[int]:
         parts = [str(v).strip().casefold() for v in value]
     else:
         raise QueryError(f"{key}: {_shown(value)} is not a list of days; use {DAYS_FORM}")
+    if not parts:  # `days: []` would be a digest that never posts
+        raise QueryError(f"{key}: an empty list names no day; use {DAYS_FORM}")
     if text in _DAY_SETS:
         return _DAY_SETS[text]
     days: set[int] = set()
