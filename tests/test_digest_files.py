@@ -477,3 +477,12 @@ def test_an_unknown_template_is_reported_with_the_other_problems_of_its_file(tmp
     assert (
         f"{tmp_path / 'a.yaml'}: template: no template named 'nosuch'; available: default" in report.problems
     )
+
+
+@pytest.mark.parametrize(("key", "written"), [("enabled", '"false"'), ("post_when_empty", "'True'")])
+def test_a_quoted_true_or_false_says_to_drop_the_quotes(tmp_path: Path, key: str, written: str) -> None:
+    # "'false' is not true or false" reads as nonsense; say what would be right.
+    (tmp_path / "a.yaml").write_text(f"name: a\nchannel: c\n{key}: {written}\n", encoding="utf-8")
+    (problem,) = read_digest_folder(tmp_path, matcher=None).problems
+    bare = written.strip("'\"").lower()
+    assert problem.endswith(f"is quoted text, not true or false; write {key}: {bare} unquoted"), problem

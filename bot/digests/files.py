@@ -243,6 +243,9 @@ def _text(value: object, key: str) -> str:
 def _bool(value: object, key: str) -> bool:
     if isinstance(value, bool):
         return value
+    word = value.strip().lower() if isinstance(value, str) else ""
+    if word in ("true", "false"):
+        raise QueryError(f"{key}: {value!r} is quoted text, not true or false; write {key}: {word} unquoted")
     raise QueryError(f"{key}: {value!r} is not true or false")
 
 
