@@ -486,3 +486,15 @@ def test_a_quoted_true_or_false_says_to_drop_the_quotes(tmp_path: Path, key: str
     (problem,) = read_digest_folder(tmp_path, matcher=None).problems
     bare = written.strip("'\"").lower()
     assert problem.endswith(f"is quoted text, not true or false; write {key}: {bare} unquoted"), problem
+
+
+def test_numbers_with_a_leading_zero_are_read_as_written_not_as_octal(tmp_path: Path) -> None:
+    # YAML 1.1 reads 0730 as octal 472 and 010 as 8: the message showed a number nobody wrote.
+    (tmp_path / "a.yaml").write_text("name: a\nchannel: c\ntime: 0730\n", encoding="utf-8")
+    (problem,) = read_digest_folder(tmp_path, matcher=None).problems
+    assert "time: '0730' is not a time" in problem and "472" not in problem
+    (tmp_path / "a.yaml").write_text(
+        "name: a\nchannel: c\nwindow_hours: 010\nmax_items: 07\n", encoding="utf-8"
+    )
+    (spec,) = read_digest_folder(tmp_path, matcher=None).specs
+    assert (spec.window_hours, spec.max_items) == (10, 7)

@@ -39,8 +39,9 @@ SUFFIXES = (".yaml", ".yml")
 MAX_WINDOW_HOURS = 24 * 366.0
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _INT_TAG = "tag:yaml.org,2002:int"
-# YAML 1.1 integers without the base-60 form ("8:00" → 480).
-_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
+# YAML 1.1 integers without the base-60 form ("8:00" → 480) and the octal one ("0730" → 472):
+# those stay text as written, so a time reads as the person wrote it and "010" is ten.
+_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
 
 
 class _DigestLoader(yaml.SafeLoader):
