@@ -498,3 +498,12 @@ def test_numbers_with_a_leading_zero_are_read_as_written_not_as_octal(tmp_path: 
     )
     (spec,) = read_digest_folder(tmp_path, matcher=None).specs
     assert (spec.window_hours, spec.max_items) == (10, 7)
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules"])
+def test_zone_files_that_are_not_places_are_refused(name: str) -> None:
+    # Some systems list /usr/share/zoneinfo/localtime as a zone: the server's own zone, not a place,
+    # so a digest would post at another hour when moved to another host.
+    with pytest.raises(QueryError, match=r"unknown time zone .*use Area/City"):
+        parse_timezone(name)
+    assert not {"localtime", "Factory", "posixrules"} & set(suggest_timezones("Local"))

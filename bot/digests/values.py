@@ -83,7 +83,13 @@ def suggest_timezones(text: str, n: int = 3) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
-    names = {name.casefold(): name for name in zoneinfo.available_timezones()}
+    # Some systems list files of the zone folder that are not places: the host's own zone
+    # ("localtime": a digest would move hours with the server), "Factory", "posixrules".
+    names = {
+        name.casefold(): name
+        for name in zoneinfo.available_timezones()
+        if name.casefold() not in {"localtime", "factory", "posixrules"}
+    }
     names.setdefault("utc", "UTC")
     return names
 
