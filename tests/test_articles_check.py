@@ -178,7 +178,7 @@ def test_check_validates_the_digests_folder(tmp_path: Path, capsys: pytest.Captu
     data = json.loads(capsys.readouterr().out)["digests"]
     bad = digests / "bad.yaml"
     assert data["problems"] == [
-        f"{bad}: time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time=07:30",
+        f"{bad}: time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time: 07:30",
         f"{bad}: topics: Unknown topic 'compter vishun'. Did you mean: Computer Vision?",
     ]
     assert main(argv) == 2

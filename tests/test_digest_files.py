@@ -507,3 +507,17 @@ def test_zone_files_that_are_not_places_are_refused(name: str) -> None:
     with pytest.raises(QueryError, match=r"unknown time zone .*use Area/City"):
         parse_timezone(name)
     assert not {"localtime", "Factory", "posixrules"} & set(suggest_timezones("Local"))
+
+
+def test_examples_in_file_problems_are_written_as_yaml_keys(tmp_path: Path) -> None:
+    # The value parsers are shared with /news-admin subscribe, whose examples read `time=07:30`;
+    # in a digest file the right form is `time: 07:30`.
+    (tmp_path / "a.yaml").write_text(
+        "name: a\nchannel: c\ntime: '25:00'\ninclude: ['']\nexclude: 5\n", encoding="utf-8"
+    )
+    problems = read_digest_folder(tmp_path, matcher=None).problems
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time: 07:30",
+        'include: an entry is empty; write include: "robot, self driving"',
+        'exclude: 5 (int) is not a list; write exclude: "crypto, stock tips" or a YAML list',
+    ]

@@ -215,13 +215,19 @@ def spec_from_mapping(
             try:
                 fields[key] = parse(value, context)
             except QueryError as err:
-                problems.append(str(err))
+                problems.append(_as_file_example(str(err), key))
     for key in ("name", "channel"):
         if key not in data:
             problems.append(f"missing required key {key!r}")
     if problems:
         return None, problems
     return DigestSpec(team_id=team_id, source="file", **fields), []  # type: ignore[arg-type]
+
+
+def _as_file_example(message: str, key: str) -> str:
+    """The value parsers are shared with `/news-admin subscribe`, whose examples read ``key=value``;
+    in a file the example is a YAML key (``time: 07:30``)."""
+    return re.sub(rf"(?<![\w.]){re.escape(key)}=(?=\S)", f"{key}: ", message)
 
 
 _COMMENT_HINT = ' (in YAML a # starts a comment: write `channel: ai-news` or `channel: "#ai-news"`)'
