@@ -21,7 +21,7 @@ from bot.models import Article, Related
 
 # Bump when parsing rules change; field lists and limits are part of the key, so a model change
 # invalidates old caches by itself.
-CACHE_FORMAT: Final = 2
+CACHE_FORMAT: Final = 3
 _MAGIC: Final = b"newsbot-parse-cache\n"
 
 
