@@ -253,10 +253,25 @@ class TopicMatcher:
         None otherwise. A digest keeps that name, so that it matches once such articles arrive."""
         if not self._absent_aliases or self.match(text).topics:
             return None
+        found = self._absent_matcher().match(text)
+        return found.topics[0] if found.kind in ("topic", "alias", "word") and found.topics else None
+
+    def absent_near(self, text: str) -> tuple[str, ...]:
+        """The topics the aliases know but no loaded article has that ``text`` is likely a misspelling
+        of ("robtcs" → AI in Robotics on a laptop with only the sample): what ``near_topics`` finds
+        for loaded topics. Empty when ``text`` means a topic, loaded or absent, as it is."""
+        if not self._absent_aliases or self.match(text).topics or self.absent_topic(text):
+            return ()
+        absent = self._absent_matcher()
+        found = absent.match(text)
+        if found.kind == "typo":
+            return found.topics
+        return absent.near_topics(text)
+
+    def _absent_matcher(self) -> TopicMatcher:
         if self._absent is None:
             self._absent = TopicMatcher(set(self._absent_aliases.values()), self._absent_aliases)
-        found = self._absent.match(text)
-        return found.topics[0] if found.kind in ("topic", "alias", "word") and found.topics else None
+        return self._absent
 
     def near_topics(self, text: str) -> tuple[str, ...]:
         """The topics ``text`` is likely a misspelling of although ``match`` finds none: within one

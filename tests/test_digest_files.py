@@ -521,3 +521,25 @@ def test_examples_in_file_problems_are_written_as_yaml_keys(tmp_path: Path) -> N
         'include: an entry is empty; write include: "robot, self driving"',
         'exclude: 5 (int) is not a list; write exclude: "crypto, stock tips" or a YAML list',
     ]
+
+
+def test_a_misspelt_topic_the_aliases_know_is_caught_on_the_sample_too() -> None:
+    # On a laptop with only the bundled sample, "robtcs" was kept as written with a mere warning,
+    # although with robotics articles loaded it is an error suggesting AI in Robotics: the digest
+    # then went to production and never found a story.
+    sample = TopicMatcher.with_default_aliases(["AI", "Computer Vision", "AI in Autos"])
+    with pytest.raises(
+        QueryError, match=r"^topics: Unknown topic 'robtcs'\. Did you mean: AI in Robotics\?$"
+    ):
+        resolve_topics("robtcs", sample, strict=True)
+    lenient, warned = resolve_topics("robtcs", sample, strict=False)
+    assert lenient == ("robtcs",)
+    assert warned == [
+        "topics: Unknown topic 'robtcs'. Did you mean: AI in Robotics? Until it is fixed, the digest finds "
+        "no stories on it."
+    ]
+    # Absent but spelt right, or not close to any topic the aliases know: still only a warning.
+    assert resolve_topics("robotics, Quantum Computing", sample, strict=True)[0] == (
+        "AI in Robotics",
+        "Quantum Computing",
+    )

@@ -217,7 +217,7 @@ def resolve_topics(
         if len(found.topics) == 1:
             topic = found.topics[0]
         else:
-            near = () if found.ambiguous else matcher.near_topics(item)
+            near = () if found.ambiguous else (matcher.near_topics(item) or matcher.absent_near(item))
             if found.ambiguous or near or _not_a_name(item):
                 message = _topic_problem(item, matcher, near)
                 if strict:
