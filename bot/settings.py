@@ -55,6 +55,7 @@ class Settings:
     grace_hours: float = 3.0
     reload_minutes: float = 5.0
     log_level: str = "INFO"
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS: the feeds file `newsbot run` polls (bot/feeds/)
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
@@ -134,6 +135,7 @@ class Settings:
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
+            feeds_path=folders.feeds_path,
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
@@ -179,6 +181,7 @@ class Folders:
     db_path: Path | str = DEFAULT_DB  # a str is a postgresql:// URL (bot.store.factory)
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS (bot/feeds/)
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
@@ -204,6 +207,7 @@ class Folders:
             db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, _path),
+            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
         )
 
 
@@ -284,6 +288,13 @@ def _folder(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_dir():
         raise ValueError(f"not a folder: {raw}")
+    return path
+
+
+def _file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"not a file: {raw} (a YAML list of feeds, e.g. feeds.example.yaml)")
     return path
 
 

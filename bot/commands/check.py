@@ -60,13 +60,20 @@ def run(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.finish()
     digests = check_digests(_digests_folder(args), result)
+    from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
+
+    feeds = configured_statuses(inputs.folders().feeds_path, roots)
     if args.json:
         data = summary(result, roots)
         data["digests"] = digests
+        if feeds is not None:
+            data["feeds"] = [status.as_json() for status in feeds]
         print(json.dumps(printable(data), ensure_ascii=False))
     else:
         _print_text(result, roots)
         _print_digests(digests)
+        if feeds is not None:
+            print(printable("\n".join([f"Feeds ({len(feeds)}, from NEWSBOT_FEEDS):", *status_lines(feeds)])))
     if not result.articles:
         # The folders were read, so this is a finding to report, not a failure of `check` itself
         # (preview and query, which need articles, exit 2 here).
