@@ -58,7 +58,7 @@ def build_app(settings: Settings, services: Services) -> App:
     )
     clock = services.clock
     news_command.register(app, services.queries, clock, personal=services.personal)
-    share_action.register(app, services.queries)
+    share_action.register(app, services.queries, services.poster, clock=clock)
     guard = AdminGuard(settings.admins)  # the one place that decides who may change digests
     modals = DigestModals(
         services.home, services.subscriptions, form_of=form_of, timezones=timezones, clock=clock

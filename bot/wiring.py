@@ -22,6 +22,7 @@ from bot.services.catalog import Catalog, LoggedLibrary, load_templates
 from bot.services.composing import DigestComposer, QueryService
 from bot.services.forms import ChannelForms
 from bot.services.home import HomeService
+from bot.services.manual import ManualPosts
 from bot.services.personal import PersonalDigests
 from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
@@ -29,7 +30,7 @@ from bot.services.unseen import UnseenPreview
 from bot.services.upkeep import HealthReport, Reloader
 from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
-from bot.slack.client import make_client
+from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.people import SlackPeople
 from bot.slack.poster import SlackPoster
@@ -56,6 +57,7 @@ class Services:
     health: PostingHealth
     poster: SlackPoster
     posting: PostingService
+    manual: ManualPosts
     scheduler: Scheduler
     subscriptions: SubscriptionService
     personal: PersonalDigests
@@ -67,7 +69,9 @@ class Services:
     listener_pool: ThreadPoolExecutor
 
     def close(self) -> None:
-        """Wait for listener work in flight (an admin's manual post is recorded), then close the store."""
+        """Give up waiting manual posts (their askers are told), wait for listener work in flight (an
+        admin's manual post is recorded), then close the store."""
+        self.manual.stop()
         self.listener_pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
@@ -92,19 +96,22 @@ def build_services(
     # The same default as `newsbot check`: a restart parses only new or changed files.
     library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
     store = open_store(settings.db_path)
-    health = PostingHealth()
+    health = PostingHealth(clock)
+    # chat.postMessage never retries by itself (exactly once: SlackPoster); reads may.
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    poster = SlackPoster(client, health)
+    reader = make_read_client(settings.slack_bot_token, settings.slack_api_url)
+    poster = SlackPoster(client, health, reader=reader)
     catalog = Catalog(LoggedLibrary(library, roots), clock)
     templates = templates or load_templates(settings.digests_dir)
     composer = DigestComposer(catalog, templates)
     posting = PostingService(store, poster, composer, owner=owner)
+    manual = ManualPosts(posting, store, clock=clock)
     subscriptions = SubscriptionService(
         store,
-        SlackChannelDirectory(client),
+        SlackChannelDirectory(reader),
         matcher_provider=catalog.matcher,
         previewer=UnseenPreview(store, composer),
-        post_now=posting.post_now,
+        post_now=manual.post,
     )
     # users.info runs inside the scheduler's tick and before acknowledgements: a short timeout.
     people = SlackPeople(make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3))
@@ -119,6 +126,7 @@ def build_services(
         health=health,
         poster=poster,
         posting=posting,
+        manual=manual,
         scheduler=Scheduler(
             store,
             posting,
@@ -139,7 +147,7 @@ def build_services(
             template_names=templates.names(),
             clock=clock,
         ),
-        health_report=HealthReport(catalog, health),
+        health_report=HealthReport(catalog, health, store),
         owner=owner,
         listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),
     )

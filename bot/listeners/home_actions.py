@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.compose.mrkdwn import escape
 from bot.digests.spec import DigestSpec
@@ -27,9 +28,11 @@ from bot.listeners.news_admin_command import (
     Subscriptions,
     channel_problem_text,
     digest_problem_text,
+    follow_up_text,
     posted_text,
 )
 from bot.listeners.share_action import Answers
+from bot.services.posting import PostOutcome
 from bot.views import ids
 from bot.views.modals import answer_modal, notice_modal
 
@@ -49,6 +52,13 @@ class PersonalSwitch(Protocol):
     """Turning one's own DM digest off and on (bot.services.personal.PersonalDigests)."""
 
     def set_enabled(self, team_id: str, user_id: str, enabled: bool, now: datetime) -> DigestSpec | None: ...
+
+
+def tell_user(client: WebClient, user_id: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except (SlackApiError, SlackClientError, OSError) as err:
+        log.warning("could not tell %s how Post now ended: %s", user_id, err)
 
 
 def problem_text(err: QueryError) -> str:
@@ -134,11 +144,21 @@ def register(
 
     def digest_post(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        _, user_id = interaction_user(body)
         name = str(action_of(body).get("value") or "")
         # The trigger expires in 3 s and posting may take longer: say so first, then the outcome.
         view_id = open_view(client, trigger(body), notice_modal("Post now", f"Posting *{escape(name)}*…"))
+
+        def follow_up(spec: DigestSpec, outcome: PostOutcome) -> None:
+            """A deferred post ended: in the notice if it is still open, else in a direct message."""
+            text = follow_up_text(spec, outcome)
+            if not (view_id and update_view(client, view_id, notice_modal("Post now", text))):
+                tell_user(client, user_id, text)
+            refresh(client, body)
+
+        cmd = AdminCommand("post", name=name)
         try:
-            results = digests.post(WORKSPACE, "", None, AdminCommand("post", name=name), clock())
+            results = digests.post(WORKSPACE, "", None, cmd, clock(), follow_up=follow_up, asked_by=user_id)
             text = "\n".join(posted_text(r) for r in results)
         except QueryError as err:
             text = problem_text(err)
