@@ -14,7 +14,7 @@ import pytest
 from bot.compose.limits import check_view
 from bot.digests.spec import DigestSpec
 from bot.views import ids
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, Fault
 from tests.home_payloads import action_ids, button, click, home_opened, submit, suggest
 from tests.slackbot import NOW, RunningBot, running_bot, wait_for
 
@@ -400,3 +400,14 @@ def test_more_than_100_topics_use_a_search_menu_served_by_the_options_listener(
         expected = {f"Topic {n} (1)" for n in range(110, 120)}  # "Topic 011" does not contain it
         assert {o["text"]["text"] for o in found["options"]} == expected
         assert len(suggest(bot, ADMIN, ids.TOPICS_ACTION, "").json()["options"]) == 100
+
+
+def test_post_now_deferred_by_slack_reports_how_it_ended_in_the_notice(bot: RunningBot) -> None:
+    create_channel_digest(bot)
+    post = button(home_of(bot, ADMIN), ids.HOME_DIGEST_POST)
+    bot.fake.fail("chat.postMessage", Fault.rate_limited(retry_after=1))
+    click(bot, ADMIN, post["action_id"], post["value"])
+    assert wait_for(lambda: "retrying" in texts(bot.fake.modals(ADMIN)), timeout=10)
+    assert wait_for(lambda: bot.fake.messages(NEWSROOM), timeout=15)
+    assert wait_for(lambda: "Posted" in texts(bot.fake.modals(ADMIN)), timeout=10), bot.fake.modals(ADMIN)
+    assert len([m for m in bot.fake.messages(NEWSROOM) if m.get("metadata")]) == 1
