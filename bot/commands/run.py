@@ -57,7 +57,8 @@ class _Http:
         from bot.server import HttpServer, make_wsgi_app
 
         try:
-            self._server = HttpServer(make_wsgi_app(app, services.health_report), port=port)
+            wsgi = make_wsgi_app(app, services.health_report, services.metrics.render)
+            self._server = HttpServer(wsgi, port=port)
         except OSError as err:  # the port is taken, or needs privileges
             raise ConfigError(
                 f"PORT: cannot listen on port {port} ({err.strerror or err}); stop the program using it "
@@ -104,9 +105,13 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     scheduler: threading.Thread | None = None
     front: FrontEnd | None = None
     try:
-        services.reload()
-        if not services.poster.check_auth():
+        snapshot = services.reload()
+        # Which workspace SLACK_BOT_TOKEN serves (auth.test); the records of "" move to it, and
+        # digests/*.yaml belong to it from now on.
+        services.start_workspaces()
+        if settings.slack_bot_token and services.health.paused:
             log.error("Slack did not confirm the bot token (%s)", services.health.reason or "no answer")
+        services.reload.sync_file_digests(snapshot)
         app = build_app(settings, services)
         if handle_signals:
             _install_signals(stop, reload_now)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
@@ -26,12 +26,10 @@ from bot.errors import (
     QueryError,
 )
 from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
+from bot.listeners.team import TeamKeys, request_team
 from bot.services.posting import PostStatus
 from bot.services.subscriptions import DigestListing, PostNowResult, PreviewResult, SubscribeResult
 
-# A single-workspace install keeps every record under the default workspace key, so digests from
-# files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
-WORKSPACE = ""
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
@@ -232,11 +230,14 @@ def register(
     clock: Callable[[], datetime],
     *,
     guard: Callable[..., Any],
+    teams: TeamKeys | None = None,
 ) -> None:
-    """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard)."""
+    """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
+    ``teams``: which workspace's records a request uses (bot.listeners.team)."""
 
-    def admin(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def admin(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
+        team_id = request_team(teams, context)
         user_id = str(command.get("user_id") or "")
         channel_id = str(command.get("channel_id") or "")
         channel_name = str(command.get("channel_name") or "") or None
@@ -244,7 +245,7 @@ def register(
             channel_name = None
         try:
             cmd = parse_admin_command(str(command.get("text") or ""))
-            for message in _run(subscriptions, clock(), cmd, user_id, channel_id, channel_name):
+            for message in _run(subscriptions, clock(), cmd, team_id, user_id, channel_id, channel_name):
                 respond(message)
         except ChannelProblem as err:
             respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
@@ -263,6 +264,7 @@ def _run(
     admin: Subscriptions,
     now: datetime,
     cmd: AdminCommand,
+    team_id: str,
     user_id: str,
     channel_id: str,
     channel_name: str | None,
@@ -270,7 +272,7 @@ def _run(
     if cmd.action == "help":
         return [ephemeral(ADMIN_USAGE)]
     if cmd.action == "list":
-        listings = admin.list_digests(WORKSPACE)
+        listings = admin.list_digests(team_id)
         if not listings:
             return [
                 ephemeral("No digests yet. Create one with `/news-admin subscribe` (see `/news-admin help`).")
@@ -282,17 +284,17 @@ def _run(
         ]
         return [ephemeral("*Digests*\n" + "\n".join(lines))]
     if cmd.action == "subscribe":
-        result = admin.subscribe(WORKSPACE, user_id, channel_id, channel_name, cmd, now)
+        result = admin.subscribe(team_id, user_id, channel_id, channel_name, cmd, now)
         return [ephemeral(subscribed_text(result))]
     if cmd.action == "unsubscribe":
-        spec = admin.unsubscribe(WORKSPACE, user_id, channel_id, channel_name, cmd, now)
+        spec = admin.unsubscribe(team_id, user_id, channel_id, channel_name, cmd, now)
         return [
             ephemeral(
                 f"Unsubscribed: *{escape(spec.name)}* no longer posts to {channel_label(spec.channel)}."
             )
         ]
     if cmd.action == "preview":
-        previews = admin.preview(WORKSPACE, channel_id, channel_name, cmd, now)
+        previews = admin.preview(team_id, channel_id, channel_name, cmd, now)
         shown = [
             {**dict(p.payload), "response_type": "ephemeral", "replace_original": False}
             for p in previews[:MAX_PREVIEWS]
@@ -307,6 +309,6 @@ def _run(
             )
         return shown
     if cmd.action == "post":
-        results = admin.post(WORKSPACE, channel_id, channel_name, cmd, now)
+        results = admin.post(team_id, channel_id, channel_name, cmd, now)
         return [ephemeral("\n".join(posted_text(r) for r in results))]
     raise QueryError(f"Unknown command {cmd.action!r}. See `/news-admin help`.")

@@ -35,6 +35,7 @@ import schedule
 
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
+from bot.metrics import Metrics
 from bot.schedule.occurrences import occurrences_between
 from bot.services.posting import (
     DONE_STATUSES,
@@ -77,6 +78,7 @@ class Scheduler:
         grace: timedelta = timedelta(hours=3),
         lookback: timedelta = timedelta(days=7),
         max_workers: int = 8,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.posting = posting
@@ -84,6 +86,7 @@ class Scheduler:
         self.grace = grace
         self.lookback = max(lookback, grace)
         self.max_workers = max_workers
+        self.metrics = metrics
         self._stop = threading.Event()
         # Caches of facts the store never changes: final records, and each spec version's start time.
         self._final: set[tuple[str, str, datetime]] = set()
@@ -103,6 +106,9 @@ class Scheduler:
             self._final = {key for key in self._final if key[2] > now - self.lookback}
             self._pending_retries = []
             queues = self._due_by_channel(now)
+            if self.metrics is not None:
+                oldest = min((occ for items in queues.values() for _, occ in items), default=now)
+                self.metrics.scheduler_lag.set(max(0.0, (now - oldest).total_seconds()))
             if not queues:
                 self._earliest_retry = min(self._pending_retries, default=None)
                 return []

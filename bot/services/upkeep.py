@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.digests.files import load_digest_files
+from bot.metrics import Metrics
 from bot.services.catalog import Catalog, Snapshot
 from bot.slack.health import PostingHealth
 from bot.store.base import Store
@@ -27,7 +29,10 @@ class Reloader:
         digests_dir: Path,
         template_names: Sequence[str],
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
+        team: Callable[[], str] = lambda: "",
     ) -> None:
+        """``team``: the workspace digests/*.yaml belong to (SLACK_BOT_TOKEN's, bot.services.workspaces)."""
         self._catalog = catalog
         self._store = store
         self._health = health
@@ -35,9 +40,15 @@ class Reloader:
         self._digests_dir = digests_dir
         self._template_names = tuple(template_names)
         self._clock = clock
+        self._metrics = metrics
+        self._team = team
 
     def __call__(self) -> Snapshot:
+        started = time.perf_counter()
         snapshot = self._catalog.reload()
+        if self._metrics is not None:
+            self._metrics.article_load_seconds.observe(time.perf_counter() - started)
+            self._metrics.articles.set(snapshot.articles)
         self.sync_file_digests(snapshot)
         if self._health.paused:
             self._check_auth()
@@ -47,23 +58,37 @@ class Reloader:
         if not self._digests_dir.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        specs = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
+        specs = load_digest_files(
+            self._digests_dir, matcher=matcher, templates=self._template_names, team_id=self._team()
+        )
         self._store.sync_file_digests(specs, now=self._clock())
 
 
 class HealthReport:
     """The /healthz body: posting state and the articles' last reload."""
 
-    def __init__(self, catalog: Catalog, health: PostingHealth) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        health: PostingHealth,
+        *,
+        paused_workspaces: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        """``paused_workspaces``: workspaces whose own token Slack rejected (multi-workspace mode)."""
         self._catalog = catalog
         self._health = health
+        self._paused_workspaces = paused_workspaces
 
     def __call__(self) -> dict[str, Any]:
         snapshot = self._catalog.current()
         reason = self._health.reason
-        return {
+        body: dict[str, Any] = {
             "ok": reason is None,
             "posting": "ok" if reason is None else f"paused: {reason}",
             "articles": snapshot.articles,
             "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         }
+        if self._paused_workspaces is not None:
+            # One workspace's revoked token is that workspace's problem, not this process's health.
+            body["workspaces_paused"] = self._paused_workspaces()
+        return body

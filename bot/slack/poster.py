@@ -140,17 +140,22 @@ class SlackPoster:
 
     def check_auth(self) -> bool:
         """Ask auth.test whether the token works; resume posting when it does, pause when rejected."""
+        return self.whoami() is not None
+
+    def whoami(self) -> dict[str, Any] | None:
+        """auth.test's answer (team_id, user_id, bot_id, …) when the token works, else None; pauses
+        and resumes posting as ``check_auth`` says."""
         try:
-            self.client.auth_test()
+            response = self.client.auth_test()
         except SlackApiError as err:
             code = str(err.response.get("error") or "")
             if code in AUTH_ERRORS:
                 self._pause(code)
-            return False
+            return None
         except OSError:
-            return False
+            return None
         self.health.resume()
-        return True
+        return dict(response.data) if isinstance(response.data, dict) else {}
 
     def resolve_channel(self, channel: str) -> str | None:
         """The channel ID for an ID, a name or '#name'; None when Slack does not know it (or cannot say)."""

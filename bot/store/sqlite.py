@@ -16,7 +16,8 @@ import dataclasses
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,27 @@ class SQLiteStore:
     def open_connections(self) -> int:
         """How many connections are open (one per live thread that used the store); diagnostics."""
         return self._db.open_count()
+
+    # --- the transaction hooks bot.store.workspaces uses ------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[_Tx]:
+        with self._db.write() as conn:
+            yield _Tx(conn)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.read(sql, params)]
+
+    def _dt(self, value: datetime) -> str:
+        return dt_to_db(value)
+
+    def _from_dt(self, value: Any) -> datetime:
+        return dt_from_db(str(value))
+
+    def _json(self, value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    def _flag(self, value: bool) -> int:
+        return int(value)
 
     # --- digests -------------------------------------------------------------------------------
     def save_digest(self, spec: DigestSpec, *, actor: str, now: datetime) -> None:
@@ -321,3 +343,18 @@ def _audit(
         "INSERT INTO audit (team_id, at, actor, action, digest, details) VALUES (?, ?, ?, ?, ?, ?)",
         (team_id, at, actor, action, digest, json.dumps(dict(details), sort_keys=True, default=str)),
     )
+
+
+class _Tx:
+    """Statements in one write transaction, rows as dicts (the interface bot.store.workspaces uses)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._conn.execute(sql, params).fetchall()]
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(sql, params)
