@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-load bench-query bench-reliability clean
+.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
+# PostgreSQL server binaries for the store tests (tests/pgserver.py starts a throwaway server from
+# them). Debian/Ubuntu as root; elsewhere install PostgreSQL yourself. Without them, `make test`
+# skips the PostgreSQL half locally; CI (CI=true, via .ci/run) fails instead.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ]; then \
+		echo "PostgreSQL server binaries: present"; \
+	else \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 bench: bench-load bench-query bench-reliability
 
 bench-load: $(STAMP)
@@ -37,6 +47,9 @@ bench-query: $(STAMP)
 
 bench-reliability: $(STAMP)
 	$(BIN)/python scripts/bench_reliability.py
+
+bench-store: $(STAMP)
+	$(BIN)/python scripts/bench_store.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

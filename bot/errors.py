@@ -29,6 +29,18 @@ class StoreError(NewsbotError):
     """The store cannot complete an operation (database unreadable, migration failed, ...)."""
 
 
+class DatabaseFileError(StoreError):
+    """The SQLite file under a running store was deleted, replaced or made read-only; nothing was written.
+
+    ``path``: the database file; ``problem``: "deleted", "replaced" or "read-only".
+    """
+
+    def __init__(self, path: str, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
+
+
 class ChannelLookupError(QueryError):
     """Slack could not look a channel up or join it. ``code``: Slack's error string ("no_answer"
     when Slack did not answer), for the caller that words the reply."""

@@ -23,6 +23,7 @@ from dotenv.parser import parse_stream
 
 from bot.articles.paths import sample_dir
 from bot.errors import ConfigError
+from bot.store.target import DEFAULT_DB, describe_db, parse_db
 
 DEFAULT_DOTENV = Path(".env")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -47,7 +48,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     articles: tuple[Path, ...] = ()
-    db_path: Path = Path("newsbot.db")
+    db_path: Path | str = Path("newsbot.db")  # a str is a postgresql:// URL (bot.store.factory)
     admins: frozenset[str] = frozenset()
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
@@ -84,7 +85,7 @@ class Settings:
             f"slack_signing_secret={shown(self.slack_signing_secret)}, "
             f"slack_app_token={shown(self.slack_app_token)}, slack_api_url={self.slack_api_url!r}, "
             f"port={self.port}, articles={tuple(str(p) for p in self.articles)!r}, "
-            f"db_path={str(self.db_path)!r}, admins={sorted(self.admins)!r}, "
+            f"db_path={describe_db(self.db_path)!r}, admins={sorted(self.admins)!r}, "
             f"digests_dir={str(self.digests_dir)!r}, "
             f"cache_path={str(self.cache_path) if self.cache_path else None!r}, "
             f"grace_hours={self.grace_hours}, reload_minutes={self.reload_minutes}, "
@@ -203,7 +204,7 @@ class Folders:
     check``, ``preview``, ``query``, ``demo`` read only this; ``run`` and ``post`` read all)."""
 
     articles: tuple[Path, ...] = ()
-    db_path: Path = Path("newsbot.db")
+    db_path: Path | str = DEFAULT_DB  # a str is a postgresql:// URL (bot.store.factory)
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
 
@@ -228,7 +229,7 @@ class Folders:
     def parse(cls, parse: Parse) -> Folders:
         return cls(
             articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
-            db_path=parse("NEWSBOT_DB", Path("newsbot.db"), _path),
+            db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, _path),
         )
@@ -246,6 +247,11 @@ def split_paths(raw: str) -> tuple[Path, ...]:
 
 def _path(raw: str) -> Path:
     return Path(raw).expanduser()
+
+
+def _db(raw: str) -> Path | str:
+    target = parse_db(raw)
+    return target.expanduser() if isinstance(target, Path) else target
 
 
 def _merged(environ: Mapping[str, str], dotenv_path: Path | str | None) -> dict[str, str]:

@@ -130,10 +130,16 @@ class TopicMatcher:
             if name_key:
                 self._by_key.setdefault(name_key, name)
         self._aliases: dict[str, str] = {}
+        # Topics the aliases know but no loaded article has: absent today, never typos.
+        self._elsewhere: set[str] = set()
+        self._absent_aliases: dict[str, str] = {}
         for alias, target in (aliases or {}).items():
             alias_key, topic = normalize(alias), self._by_key.get(normalize(target))
             if alias_key and topic and alias_key not in self._by_key:
                 self._aliases[alias_key] = topic
+            elif not topic:
+                self._elsewhere |= {alias_key, normalize(target)}
+                self._absent_aliases[alias] = target
 
         words: dict[str, set[str]] = {}
         prefixes: dict[str, set[str]] = {}
@@ -152,6 +158,7 @@ class TopicMatcher:
                     words.setdefault(part, set()).add(topic)
                     if len(part) >= 4:
                         self._spellings.setdefault(part, set()).add(topic)
+        self._absent: TopicMatcher | None = None  # built on first use by absent_topic
         self._words = {w: frozenset(t) for w, t in words.items()}
         self._prefixes = {p: tuple(sorted(t)) for p, t in prefixes.items()}
         self._longest = max((len(s) for s in self._spellings), default=0)
@@ -224,6 +231,31 @@ class TopicMatcher:
             return found.suggestions[:n]
         return self._closest(normalize(text), n)
 
+    def absent_topic(self, text: str) -> str | None:
+        """The name of a topic the aliases know but no loaded article has, that ``text`` means by
+        name, alias or word ("robots" or "robotics" → AI in Robotics without robotics articles);
+        None otherwise. A digest keeps that name, so that it matches once such articles arrive."""
+        if not self._absent_aliases or self.match(text).topics:
+            return None
+        if self._absent is None:
+            self._absent = TopicMatcher(set(self._absent_aliases.values()), self._absent_aliases)
+        found = self._absent.match(text)
+        return found.topics[0] if found.kind in ("topic", "alias", "word") and found.topics else None
+
+    def near_topics(self, text: str) -> tuple[str, ...]:
+        """The topics ``text`` is likely a misspelling of although ``match`` finds none: within one
+        edit more than ``match`` corrects by itself ("robtcs" → AI in Robotics). Empty for text of
+        under 4 characters, a topic the aliases name but no article has ("AI in Robotics" without
+        robotics articles), or text far from every topic: such a topic is absent, not misspelt."""
+        key = normalize(text)
+        allowed = _allowed_edits(len(key))
+        if not allowed or key in self._elsewhere or self.match(text).topics or self.absent_topic(text):
+            return ()
+        topics: set[str] = set()
+        for spelling in self._near_spellings(key, allowed + 1):
+            topics |= self._spellings[spelling]
+        return tuple(sorted(topics, key=lambda t: (t.casefold(), t)))
+
     def _result(self, topics: Iterable[str], kind: MatchKind, text: str) -> TopicMatch:
         ordered = tuple(sorted(topics, key=lambda t: (t.casefold(), t)))
         if len(ordered) == 1:
@@ -260,9 +292,9 @@ class TopicMatcher:
             topics |= self._spellings[spelling]
         return topics
 
-    def _near_spellings(self, key: str) -> list[str]:
+    def _near_spellings(self, key: str, allowed: int | None = None) -> list[str]:
         """The known spellings at the smallest allowed edit distance from ``key``."""
-        allowed = _allowed_edits(len(key))
+        allowed = _allowed_edits(len(key)) if allowed is None else allowed
         if not allowed or len(key) > self._longest + allowed:
             return []
         grams = _bigrams(key)
@@ -301,5 +333,5 @@ class TopicMatcher:
     def _some_topics(self, limit: int = 8) -> str:
         if not self._topics:
             return "(none loaded)"
-        more = ", …" if len(self._topics) > limit else ""
+        more = f" … and {len(self._topics) - limit} more" if len(self._topics) > limit else ""
         return ", ".join(self._topics[:limit]) + more

@@ -32,14 +32,15 @@ from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
 from bot.slack.teams import TeamPosters
 from bot.store.base import Store
+from bot.store.factory import open_store
 from bot.store.secrets import TokenCipher
-from bot.store.sqlite import SQLiteStore
 from bot.store.workspaces import (
     StoreInstallations,
     StoreOAuthStates,
     adopt_default_team,
     remember_token_team,
     remembered_token_team,
+    sql_hooks,
 )
 
 Clock = Callable[[], datetime]
@@ -79,7 +80,7 @@ class Services:
         token = self.settings.slack_bot_token
         if not token:
             return None
-        store: SQLiteStore = self.store  # type: ignore[assignment]
+        store = sql_hooks(self.store)
         posters = self.posters
 
         def install(answer: dict[str, object]) -> None:
@@ -135,11 +136,11 @@ def build_services(
     roots = settings.article_roots
     # The same default as `newsbot check`: a restart parses only new or changed files.
     library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
-    store = SQLiteStore(settings.db_path)
+    store = open_store(settings.db_path)
     metrics = Metrics()
-    installations = StoreInstallations(store, TokenCipher(settings.secret_key), clock=clock)
+    installations = StoreInstallations(sql_hooks(store), TokenCipher(settings.secret_key), clock=clock)
     oauth_states = (
-        StoreOAuthStates(store, settings.slack_state_secret or "", clock=clock) if settings.oauth else None
+        StoreOAuthStates(sql_hooks(store), settings.slack_state_secret or "", clock=clock) if settings.oauth else None
     )
     health = PostingHealth()
     client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)

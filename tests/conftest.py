@@ -20,3 +20,7 @@ def private_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
+
+
+# Store fixtures (db, store, postgres_server) parametrised over SQLite and PostgreSQL.
+pytest_plugins = ["tests.store_fixtures"]

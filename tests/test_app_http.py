@@ -267,7 +267,7 @@ def test_admin_unsubscribe_deletes_and_audits(admin_bot: RunningBot) -> None:
         ("subscribe colour=red", "Unknown option 'colour'"),
         ("subscribe time=25:00", "time=07:30"),
         ("subscribe timezone=Mars/Olympus", "timezone"),
-        ("subscribe topics=gardening", "gardening"),
+        ("subscribe topics=robtcs", "Did you mean: AI in Robotics?"),
         ("subscribe days=someday", "days"),
         ("subscribe max_items=0", "max_items"),
         ('subscribe topics="robotics', "quote is not closed"),

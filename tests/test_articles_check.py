@@ -151,3 +151,97 @@ def test_progress_only_on_a_terminal_and_not_with_json(
     assert main(["check", "--articles", str(tmp_path), *(["--json"] if as_json else [])]) == 0
     shown = "parsing article files: 3/3" in terminal.getvalue()
     assert shown is not as_json
+
+
+# --- digests folder ---------------------------------------------------------------------------
+
+
+def _digest(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_check_validates_the_digests_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    articles, digests = tmp_path / "articles", tmp_path / "digests"
+    write_article(articles, "a.md", "A", "https://e.com/a", "[AI, Computer Vision]")
+    _digest(digests, "good.yaml", "name: good\nchannel: ai-news\ntopics: [vision, Quantum]\n")
+    argv = ["check", "--articles", str(articles), "--digests", str(digests)]
+    assert main([*argv, "--json"]) == 0  # an absent topic is only a warning
+    data = json.loads(capsys.readouterr().out)["digests"]
+    assert data["digests"] == ["good"] and data["problems"] == []
+    assert data["warnings"] == [
+        f"{digests / 'good.yaml'}: topics: no loaded article has the topic 'Quantum'; the digest finds no "
+        "stories on it until such articles are loaded"
+    ]
+    _digest(digests, "bad.yaml", "name: bad\nchannel: ai-news\ntime: '25:00'\ntopics: [compter vishun]\n")
+    assert main([*argv, "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)["digests"]
+    bad = digests / "bad.yaml"
+    assert data["problems"] == [
+        f"{bad}: time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time=07:30",
+        f"{bad}: topics: Unknown topic 'compter vishun'. Did you mean: Computer Vision?",
+    ]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "Digest problems (2):" in out and f"  {bad}: time: '25:00' is not a time" in out
+    assert "Digest warnings (1):" in out
+    assert f"newsbot check: error: 2 problems in {digests.absolute()}" in err
+
+
+def test_check_digests_folder_from_env_must_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_article(tmp_path / "articles", "a.md", "A", "https://e.com/a")
+    monkeypatch.setenv("NEWSBOT_DIGESTS", str(tmp_path / "nope"))
+    # Read through bot.settings as `newsbot run` reads it: the setting is invalid, and says so.
+    assert main(["check", "--articles", str(tmp_path / "articles"), "--json"]) == 2
+    assert f"NEWSBOT_DIGESTS: not a folder: {tmp_path / 'nope'}" in capsys.readouterr().err
+    monkeypatch.delenv("NEWSBOT_DIGESTS")
+    argv = ["check", "--articles", str(tmp_path / "articles"), "--digests", str(tmp_path / "nope")]
+    assert main([*argv, "--json"]) == 2
+    [problem] = json.loads(capsys.readouterr().out)["digests"]["problems"]
+    assert problem.startswith(f"Digests folder {tmp_path / 'nope'} does not exist")
+    assert "--digests DIR or NEWSBOT_DIGESTS" in problem
+    monkeypatch.chdir(tmp_path)  # no ./digests here: nothing to validate, not an error
+    assert main(["check", "--articles", str(tmp_path / "articles")]) == 0
+    assert "Digests: no digests folder" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs a file system that allows any bytes")
+def test_non_utf8_file_names_are_printed_safely(tmp_path: Path) -> None:
+    articles, digests = tmp_path / "articles", tmp_path / "digests"
+    write_article(articles, "a.md", "A", "https://e.com/a")
+    (articles / os.fsdecode(b"caf\xe9.md")).write_bytes(b"no front matter\n")
+    digests.mkdir()
+    (digests / os.fsdecode(b"d\xff.yaml")).write_bytes(b"name: x\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for mode in ([], ["--json"]):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "check",
+                "--articles",
+                str(articles),
+                "--digests",
+                str(digests),
+                *mode,
+            ],
+            capture_output=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+        )
+        assert result.returncode == 2, result.stderr  # d\xff.yaml lacks its channel
+        out = result.stdout.decode("utf-8")  # valid UTF-8 whatever the names
+        assert "Traceback" not in result.stderr.decode("utf-8")
+        if mode:
+            data = json.loads(out)
+            assert data["skipped"][0]["path"] == str(articles / "caf\\xe9.md")
+            assert data["digests"]["problems"] == [
+                f"{digests / 'd'}\\xff.yaml: missing required key 'channel'"
+            ]
+        else:
+            assert f"{articles / 'caf'}\\xe9.md: no front matter" in out
+            assert f"{digests / 'd'}\\xff.yaml: missing required key 'channel'" in out

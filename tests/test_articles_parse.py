@@ -256,3 +256,10 @@ def test_repeated_strings_are_shared_between_records(tmp_path: Path) -> None:
     assert first is not None and second is not None
     assert first.provider is second.provider and first.domain is second.domain
     assert first.topics is second.topics
+
+
+def test_the_start_of_a_long_file_must_hold_the_whole_front_matter() -> None:
+    assert split_front_matter(b"---\na: 1\n---\n", complete=False) == "a: 1\n"
+    for cut_off in (b"---\na: 1\n---", b"---\na: 1\n--", b"---\na: 1\n"):  # "---" may go on past the cut
+        with pytest.raises(ArticleError, match="not closed within the first 1024 KiB"):
+            split_front_matter(cut_off, complete=False)

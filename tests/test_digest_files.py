@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
 from bot.channel_refs import ChannelRef
-from bot.digests.files import load_digest_files, read_digest_file
+from bot.digests.files import load_digest_files, read_digest_file, read_digest_folder
 from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec, RankingWeights
 from bot.digests.values import (
     parse_channel,
@@ -19,6 +20,7 @@ from bot.digests.values import (
     parse_time,
     parse_timezone,
     parse_topics,
+    resolve_topics,
     split_list,
     suggest_timezones,
 )
@@ -47,9 +49,9 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def problems_of(folder: Path, matcher: TopicMatcher | None) -> str:
+def problems_of(folder: Path, matcher: TopicMatcher | None, *, strict: bool = False) -> str:
     with pytest.raises(ConfigError) as err:
-        load_digest_files(folder, matcher=matcher)
+        load_digest_files(folder, matcher=matcher, strict=strict)
     return str(err.value)
 
 
@@ -150,7 +152,7 @@ def test_parse_topics(matcher: TopicMatcher) -> None:
     assert message.startswith("topics: ")
     assert "Did you mean: AI in Robotics" in message
     assert "'ai in' is ambiguous: AI in Autos, AI in Finance" in message
-    assert "Unknown topic 'xyzzy'" in message
+    assert "xyzzy" not in message  # absent, not misspelt: kept with a warning (below)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +194,8 @@ def test_parse_channel_bare_name() -> None:
 
 
 def test_shipped_example_loads(matcher: TopicMatcher) -> None:
-    specs = load_digest_files(REPO / "digests", matcher=matcher, team_id="T1")
+    specs, warnings = load_digest_files(REPO / "digests", matcher=matcher, team_id="T1", strict=True)
+    assert warnings == []
     example = next(s for s in specs if s.name == "morning-ai")
     assert example.channel == "ai-news"
     assert (example.time, example.timezone, example.days) == (time(8, 0), "Europe/Berlin", WEEKDAYS)
@@ -221,7 +224,7 @@ post_when_empty: true
 enabled: false
 """,
     )
-    assert load_digest_files(tmp_path, matcher=matcher) == [
+    assert load_digest_files(tmp_path, matcher=matcher).specs == [
         DigestSpec(
             name="Robots weekly",
             channel="C0123",
@@ -251,7 +254,7 @@ def test_defaults_and_order(tmp_path: Path) -> None:
     write(tmp_path, ".hidden.yaml", "broken: [")
     (tmp_path / "templates").mkdir()
     write(tmp_path / "templates", "x.yaml", "broken: [")
-    specs = load_digest_files(tmp_path, matcher=None)
+    specs = load_digest_files(tmp_path, matcher=None).specs
     assert [s.name for s in specs] == ["a", "b"]
     origin = tmp_path.name
     assert specs[0] == DigestSpec(name="a", channel="a-news", topics=("whatever",), origin=f"{origin}/a.yaml")
@@ -278,7 +281,7 @@ template: ../../etc/passwd
     )
     write(tmp_path, "dup.yaml", "name: Morning\nchannel: C0ABC\n")
     write(tmp_path, "same.yaml", "name: morning\nchannel: C0ABC\n")
-    message = problems_of(tmp_path, matcher)
+    message = problems_of(tmp_path, matcher, strict=True)
     bad, same = tmp_path / "bad.yaml", tmp_path / "same.yaml"
     for expected in [
         f"{bad}: unknown key 'tme'; did you mean 'time'?",
@@ -300,7 +303,9 @@ template: ../../etc/passwd
 
 def test_templates_are_checked_when_known(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "name: a\nchannel: c\ntemplate: brief\n")
-    assert load_digest_files(tmp_path, matcher=None, templates=("brief", "default"))[0].template == "brief"
+    assert (
+        load_digest_files(tmp_path, matcher=None, templates=("brief", "default")).specs[0].template == "brief"
+    )
     with pytest.raises(
         ConfigError, match=r"a\.yaml: template: no template named 'brief'; available: default$"
     ):
@@ -309,7 +314,7 @@ def test_templates_are_checked_when_known(tmp_path: Path) -> None:
 
 def test_matcher_none_skips_topic_resolution(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "name: a\nchannel: c\ntopics: robtics\n")
-    assert load_digest_files(tmp_path, matcher=None)[0].topics == ("robtics",)
+    assert load_digest_files(tmp_path, matcher=None) == ([DigestSpec("a", "c", ("robtics",), origin=ANY)], [])
 
 
 @pytest.mark.parametrize(
@@ -352,4 +357,110 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_digest_files(tmp_path / "nope", matcher=None)
-    assert load_digest_files(tmp_path, matcher=None) == []
+    assert load_digest_files(tmp_path, matcher=None) == ([], [])
+
+
+# --- filters (include / exclude / exclude_outlets) --------------------------------------------
+
+
+def test_filter_keys_in_a_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "f.yaml",
+        """\
+name: f
+channel: ai-news
+include: [robot, "self driving"]
+exclude: crypto, Stock Tips, CRYPTO
+exclude_outlets: [Example News, "https://www.example.com/"]
+""",
+    )
+    [spec] = load_digest_files(tmp_path, matcher=None).specs
+    assert spec.include == ("robot", "self driving")
+    assert spec.exclude == ("crypto", "Stock Tips")  # repeats (ignoring case) dropped
+    assert spec.exclude_outlets == ("Example News", "https://www.example.com/")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("exclude: [crypto, '']", "exclude: an entry is empty"),
+        ("exclude: 'crypto,,nft'", "exclude: 'crypto,,nft' has an empty entry"),
+        ("include: 12", "include: 12 (int) is not a list"),
+        ("include: [[a]]", "include: ['a'] (list) is not text"),
+        ("exclude: ['a, b']", "exclude: 'a, b' holds a comma"),
+        ("exclude: ['!!!']", "exclude: '!!!' has no letter or digit"),
+        (f"exclude: [{'x' * 81}]", "exclude: 'xxxx"),
+        (
+            "exclude_outlets: [" + ", ".join(f"o{i}" for i in range(51)) + "]",
+            "exclude_outlets: 51 entries is too many",
+        ),
+        ("exclude:", "exclude: has no value"),
+        ("excludes: [a]", "unknown key 'excludes'; did you mean 'exclude'?"),
+    ],
+)
+def test_filter_key_problems_name_the_key(tmp_path: Path, line: str, problem: str) -> None:
+    write(tmp_path, "f.yaml", f"name: f\nchannel: ai-news\n{line}\n")
+    message = problems_of(tmp_path, None)
+    assert f"f.yaml: {problem}" in message
+    if line.startswith("exclude: [x"):
+        assert "too long (81 characters; at most 80)" in message
+
+
+# --- topics no article has: warnings, unless misspelt when written --------------------------------
+
+
+def test_resolve_topics_keeps_absent_topics_with_a_warning(matcher: TopicMatcher) -> None:
+    topics, warnings = resolve_topics("robotics, Quantum Computing, AI Ethics", matcher, strict=True)
+    assert topics == ("AI in Robotics", "Quantum Computing", "AI Ethics")
+    assert warnings == [
+        "topics: no loaded article has the topic 'Quantum Computing'; the digest finds no stories on it "
+        "until such articles are loaded",
+        "topics: no loaded article has the topic 'AI Ethics'; the digest finds no stories on it "
+        "until such articles are loaded",
+    ]
+    with pytest.raises(
+        QueryError, match=r"^topics: Unknown topic 'robtcs'\. Did you mean: AI in Robotics\?$"
+    ):
+        resolve_topics("robtcs, quantum", matcher, strict=True)
+    lenient, warned = resolve_topics("robtcs, ai in", matcher, strict=False)
+    assert lenient == ("robtcs", "ai in")
+    assert warned[0].startswith(
+        "topics: Unknown topic 'robtcs'. Did you mean: AI in Robotics? Until it is fixed"
+    )
+    assert warned[1].startswith("topics: 'ai in' is ambiguous: AI in Autos, AI in Finance")
+
+
+def test_a_topic_absent_today_is_a_warning_at_start_up_and_in_check(tmp_path: Path) -> None:
+    # A digest written for production, loaded on a laptop with the bundled sample's topics.
+    sample = TopicMatcher.with_default_aliases(["AI", "Computer Vision", "AI in Autos"])
+    write(tmp_path, "prod.yaml", "name: prod\nchannel: c\ntopics: [AI in Robotics, Computer Vision]\n")
+    write(tmp_path, "typo.yaml", "name: typo\nchannel: c\ntopics: [compter vishun]\n")
+    loaded = load_digest_files(tmp_path, matcher=sample)  # start-up / reload: never fails on topics
+    assert [s.topics for s in loaded.specs] == [("AI in Robotics", "Computer Vision"), ("compter vishun",)]
+    prod, typo = tmp_path / "prod.yaml", tmp_path / "typo.yaml"
+    assert loaded.warnings[0] == (
+        f"{prod}: topics: no loaded article has the topic 'AI in Robotics'; the digest finds no stories "
+        "on it until such articles are loaded"
+    )
+    assert loaded.warnings[1].startswith(f"{typo}: topics: Unknown topic 'compter vishun'. Did you mean")
+    # When writing (newsbot check: strict), the misspelling is a problem; the absent topic still a warning.
+    report = read_digest_folder(tmp_path, matcher=sample, strict=True)
+    assert [s.name for s in report.specs] == ["prod"]
+    assert report.problems == [
+        f"{typo}: topics: Unknown topic 'compter vishun'. Did you mean: Computer Vision?"
+    ]
+    assert report.warnings == loaded.warnings[:1]
+
+
+def test_an_absent_topic_the_aliases_know_keeps_its_real_name() -> None:
+    # On the bundled sample there are no robotics articles; the aliases still know the topic's name,
+    # so the digest keeps "AI in Robotics" and finds those stories once such articles are loaded.
+    sample = TopicMatcher.with_default_aliases(["AI", "Computer Vision", "AI in Autos"])
+    topics, warnings = resolve_topics("robotics, robots, google", sample, strict=True)
+    assert topics == ("AI in Robotics", "Google AI")
+    assert warnings[0] == (
+        "topics: no loaded article has the topic 'AI in Robotics' ('robotics'); the digest finds no "
+        "stories on it until such articles are loaded"
+    )
+    assert sample.near_topics("robotics") == ()  # absent, not a misspelling of a loaded topic

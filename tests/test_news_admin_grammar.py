@@ -299,3 +299,51 @@ def test_resolve_topic_errors(matcher: TopicMatcher) -> None:
 def test_resolve_rejects_other_actions(matcher: TopicMatcher) -> None:
     with pytest.raises(QueryError, match="list does not create a digest"):
         resolve_subscribe(AdminCommand("list"), matcher, default_channel=ChannelRef("C1", "x"))
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_filter_keys(matcher: TopicMatcher) -> None:
+    cmd = parse_admin_command(
+        'subscribe include="robot, self driving" exclude=crypto,nft '
+        'exclude-outlets="AT&amp;T News, example.com"'
+    )
+    assert cmd.include == ("robot", "self driving")
+    assert cmd.exclude == ("crypto", "nft")
+    assert cmd.exclude_outlets == ("AT&T News", "example.com")
+    spec = resolve_subscribe(cmd, matcher, default_channel=ChannelRef("C1", "x"))
+    assert (spec.include, spec.exclude, spec.exclude_outlets) == (
+        cmd.include,
+        cmd.exclude,
+        cmd.exclude_outlets,
+    )
+    existing = spec
+    cleared = resolve_subscribe(
+        parse_admin_command("subscribe exclude=none max_items=3"),
+        matcher,
+        default_channel=ChannelRef("C1", "x"),
+        existing=existing,
+    )
+    assert (cleared.include, cleared.exclude, cleared.max_items) == (existing.include, (), 3)
+    assert "exclude=" in SUBSCRIBE_USAGE and "exclude_outlets=" in SUBSCRIBE_USAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("subscribe exclude=a,,b", "exclude: 'a,,b' has an empty entry (two commas in a row?)"),
+        ("subscribe include=", "Option include has no value: write include="),
+        ("subscribe exclude=" + "y" * 81, "exclude: 'yyyy"),
+        (
+            "subscribe exclude=" + ",".join(f"w{i}" for i in range(51)),
+            "exclude: 51 entries is too many; at most 50",
+        ),
+        ('subscribe exclude_outlets="..."', "exclude_outlets: '...' has no letter or digit"),
+        ("subscribe exclud=x", "Unknown option 'exclud'. Did you mean exclude="),
+    ],
+)
+def test_bad_filter_values(text: str, start: str) -> None:
+    message = fails(text)
+    assert message.startswith(start)
+    assert message.endswith(SUBSCRIBE_USAGE)

@@ -1,11 +1,20 @@
-"""How `/news-admin` words the subscription service's typed channel errors (bot.listeners)."""
+"""How `/news-admin` words the subscription service's typed errors and subscribe warnings (bot.listeners)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from bot.digests.spec import DigestSpec
 from bot.errors import ChannelProblem, ChannelProblemKind, DigestProblem, DigestProblemKind
-from bot.listeners.news_admin_command import channel_problem_text, digest_problem_text
+from bot.listeners.news_admin_command import (
+    absent_topic_text,
+    channel_problem_text,
+    digest_problem_text,
+    subscribed_text,
+)
+from bot.services.subscriptions import SubscribeResult
 
 
 @pytest.mark.parametrize(
@@ -82,3 +91,19 @@ def test_the_error_keeps_its_fields() -> None:
 )
 def test_every_digest_problem_is_worded(problem: DigestProblem, says: str) -> None:
     assert says in digest_problem_text(problem)
+
+
+def test_a_subscribed_topic_no_article_has_is_worded_as_a_warning() -> None:
+    result = SubscribeResult(
+        spec=DigestSpec("ai", "C1", ("quantum", "AI in Robotics")),
+        created=True,
+        changes={},
+        joined=False,
+        absent_topics=("quantum",),
+    )
+    assert subscribed_text(result).endswith(
+        "\n:information_source: No loaded article has the topic 'quantum' yet: "
+        "the digest finds no stories on it until some arrive."
+    )
+    assert ":information_source:" not in subscribed_text(dataclasses.replace(result, absent_topics=()))
+    assert "&lt;b&gt;" in absent_topic_text("<b>")  # the person's text shows as text

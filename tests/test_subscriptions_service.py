@@ -178,7 +178,7 @@ def test_subscribe_joins_a_public_channel(service: SubscriptionService, channels
             ("C100", "ai-news"),
             r"join_refused: <#C600> \(method_not_supported_for_channel_type\)",
         ),
-        ("subscribe topics=quantum", ("C100", "ai-news"), "topics"),
+        ("subscribe topics=robtcs", ("C100", "ai-news"), "topics: Unknown topic 'robtcs'. Did you mean"),
         ("subscribe topics=ai", ("C200", "robots"), None),  # joins, so this one works
     ],
 )
@@ -191,6 +191,13 @@ def test_subscribe_errors_save_nothing(
     with pytest.raises(QueryError, match=message):
         _sub(service, text, here=here)
     assert store.list_digests() == [] and store.audit_log(TEAM) == []
+
+
+def test_subscribe_keeps_a_topic_no_article_has_yet_and_warns(service: SubscriptionService) -> None:
+    result = _sub(service, "subscribe topics=quantum,robotics")
+    assert result.spec.topics == ("quantum", "AI in Robotics")
+    assert result.absent_topics == ("quantum",)  # the listener words the warning (test_news_admin_words)
+    assert _sub(service, "subscribe max_items=3").absent_topics == ()  # only when topics= is given
 
 
 def test_private_channel_after_invite(service: SubscriptionService, channels: FakeChannels) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.articles.loader import ArticleLibrary, LoadResult, Progress, Skipped, load_articles
-from bot.articles.paths import default_cache_path, sample_dir
+from bot.articles.paths import default_cache_path, display_path, sample_dir
 
 __all__ = [
     "ArticleLibrary",
@@ -11,6 +11,7 @@ __all__ = [
     "Progress",
     "Skipped",
     "default_cache_path",
+    "display_path",
     "load_articles",
     "sample_dir",
 ]

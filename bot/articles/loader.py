@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from bot.articles.cache import Entries, read_cache, write_cache
 from bot.articles.parse import ParsedFile, parse_file
-from bot.articles.scan import scan_roots
+from bot.articles.scan import Unusable, scan_roots
 from bot.articles.yamlread import default_backend
 from bot.models import Article
 
@@ -68,6 +68,7 @@ class ArticleLibrary:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._entries: Entries | None = None
         self._last: LoadResult | None = None
+        self._last_unusable: Unusable = {}
         self._lock = threading.Lock()
 
     def reload(self, progress: Progress | None = None) -> LoadResult:
@@ -81,7 +82,8 @@ class ArticleLibrary:
     def _reload(self, progress: Progress | None) -> LoadResult:
         started = time.perf_counter()
         warnings: list[str] = []
-        signatures = scan_roots(self.roots, warnings)
+        unusable: Unusable = {}
+        signatures = scan_roots(self.roots, warnings, unusable)
         if self._entries is None:
             self._entries = read_cache(self.cache_path) if self.cache_path else {}
         old = self._entries
@@ -94,7 +96,7 @@ class ArticleLibrary:
             else:
                 stale.append(path)
         changed = bool(stale) or len(entries) != len(old)
-        if not changed and self._last is not None and not warnings:
+        if not changed and self._last is not None and not warnings and unusable == self._last_unusable:
             result = dataclasses.replace(self._last, seconds=time.perf_counter() - started, parsed=0)
             self._last = result
             return result
@@ -107,8 +109,8 @@ class ArticleLibrary:
             problem = write_cache(self.cache_path, entries)
             if problem:
                 warnings.append(problem)
-        result = _combine(entries, warnings, len(stale), started)
-        self._last = result
+        result = _combine(entries, unusable, warnings, len(stale), started)
+        self._last, self._last_unusable = result, unusable
         return result
 
     def _parse(self, paths: list[str], progress: Progress | None) -> Iterable[ParsedFile]:
@@ -186,10 +188,15 @@ def _worker_context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _combine(entries: Entries, warnings: list[str], parsed: int, started: float) -> LoadResult:
-    """One article per URL: the latest publishedDateTime wins, ties go to the later path."""
+def _combine(
+    entries: Entries, unusable: Unusable, warnings: list[str], parsed: int, started: float
+) -> LoadResult:
+    """One article per URL: the latest publishedDateTime wins, ties go to the later path.
+
+    Skipped files, those the scan found unusable (never opened) among them, come in path order.
+    """
     winners: dict[str, Article] = {}
-    skipped: list[Skipped] = []
+    skipped = [Skipped(path, reason) for path, reason in unusable.items()]
     duplicates = 0
     for path, (_, _, outcome) in entries.items():  # entries are in path order
         warnings.extend(outcome.warnings)
@@ -203,6 +210,8 @@ def _combine(entries: Entries, warnings: list[str], parsed: int, started: float)
             if current.published > article.published:
                 continue
         winners[article.url] = article
+    if unusable:
+        skipped.sort()
     articles = sorted(winners.values(), key=lambda a: a.url)
     articles.sort(key=lambda a: a.published, reverse=True)
     return LoadResult(

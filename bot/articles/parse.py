@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import Any
 
 from bot.articles import fields
 from bot.articles.frontmatter import split_front_matter
+from bot.articles.limits import MAX_FRONT_MATTER_BYTES
+from bot.articles.paths import display_path, file_kind
 from bot.articles.yamlread import load_yaml
 from bot.errors import ArticleError
 from bot.models import Article, Related
@@ -42,16 +46,44 @@ def parse_file(path: str | Path, backend: str) -> ParsedFile:
     """Read and parse one file; never raises for a bad file (the reason says what is wrong)."""
     name = path if isinstance(path, str) else str(path)  # the caller's string: one copy per article
     try:
-        with open(name, "rb") as handle:  # noqa: PTH123 - no Path object per file on the hot path
-            data = handle.read()
-        mapping = load_yaml(split_front_matter(data), backend)
+        data, complete = _read_start(name)
+        mapping = load_yaml(split_front_matter(data, complete=complete), backend)
         warnings: list[str] = []
         article = build_article(mapping, name, warnings)
     except ArticleError as err:
         return ParsedFile(None, str(err))
     except OSError as err:
         return ParsedFile(None, f"cannot read ({err.strerror or err})")
-    return ParsedFile(article, None, tuple(f"{name}: {w}" for w in warnings))
+    if not warnings:
+        return ParsedFile(article, None)
+    shown = display_path(name)
+    return ParsedFile(article, None, tuple(f"{shown}: {w}" for w in warnings))
+
+
+def _read_start(name: str) -> tuple[bytes, bool]:
+    """The first MAX_FRONT_MATTER_BYTES of a regular file, and whether that is all of it.
+
+    Opened non-blocking and checked after opening, so a FIFO or device that took a file's place
+    since the scan is refused instead of blocking the load.
+    """
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"not a regular file ({file_kind(info.st_mode)})")
+        want = min(info.st_size, MAX_FRONT_MATTER_BYTES)
+        chunks = [os.read(fd, want)]
+        got = len(chunks[0])
+        while 0 < got < want:  # a short read; rare on regular files
+            chunk = os.read(fd, want - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return data, info.st_size <= MAX_FRONT_MATTER_BYTES
 
 
 def build_article(mapping: Any, path: str, warnings: list[str]) -> Article:

@@ -3,7 +3,8 @@
 Both backends read the same schema so that they give the same records: YAML 1.2 core scalars
 (``yes``/``on`` stay strings, ``0o17`` is octal) and timestamps left as strings, which the record
 builder parses itself. That also keeps a quoted date-like title a string with yaml-rs, which
-would otherwise turn quoted timestamps into datetimes.
+would otherwise turn quoted timestamps into datetimes. Both refuse the same documents: the limits
+in bot.articles.limits are checked before either backend builds a value.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Final
 
 import yaml
 
+from bot.articles.limits import MAX_DEPTH, MAX_NODES, check_yaml_limits, one_line
 from bot.errors import ArticleError
 
 
@@ -26,6 +28,12 @@ def _optional_yaml_rs() -> Any:
 
 
 _YAML_RS: Any = _optional_yaml_rs()
+# Looser than our own limits (checked first), so yaml-rs never refuses what PyYAML would load.
+_YAML_RS_LIMITS: Any = (
+    None
+    if _YAML_RS is None
+    else _YAML_RS.AliasLimits(max_total_replayed_events=4 * MAX_NODES, max_replay_stack_depth=2 * MAX_DEPTH)
+)
 BACKENDS: Final = ("yaml-rs", "pyyaml")
 
 _STR = "tag:yaml.org,2002:str"
@@ -113,21 +121,20 @@ def _load_pyyaml(text: str) -> Any:
     try:
         node = yaml.compose(text, Loader=_CoreSchemaLoader)
     except yaml.YAMLError as err:
-        raise ArticleError(f"YAML error: {_one_line(str(err))}") from None
+        raise ArticleError(f"YAML error: {one_line(str(err))}") from None
     return None if node is None else _plain(node)
 
 
 def _load_yaml_rs(text: str) -> Any:
     try:
         return _YAML_RS.loads(
-            text, parse_datetime=False, duplicate_key_policy=_YAML_RS.DuplicateKeyPolicy.LastWins
+            text,
+            parse_datetime=False,
+            alias_limits=_YAML_RS_LIMITS,
+            duplicate_key_policy=_YAML_RS.DuplicateKeyPolicy.LastWins,
         )
     except (ValueError, TypeError) as err:  # YAMLDecodeError is a ValueError
-        raise ArticleError(f"YAML error: {_one_line(str(err))}") from None
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())[:200]
+        raise ArticleError(f"YAML error: {one_line(str(err))}") from None
 
 
 def available_backends() -> tuple[str, ...]:
@@ -141,7 +148,11 @@ def default_backend() -> str:
 
 
 def load_yaml(text: str, backend: str) -> Any:
-    """Parse one front-matter document; raises ArticleError with a one-line reason."""
+    """Parse one front-matter document; raises ArticleError with a one-line reason.
+
+    A document over the limits (bot.articles.limits) is refused with the same reason by both backends.
+    """
+    check_yaml_limits(text)
     if backend == "yaml-rs" and _YAML_RS is not None:
         return _load_yaml_rs(text)
     return _load_pyyaml(text)

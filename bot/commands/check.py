@@ -1,4 +1,10 @@
-"""`newsbot check [--articles DIR] [--json]`: load the article folders and say what is usable."""
+"""`newsbot check [--articles DIR] [--digests DIR] [--json]`: load the article folders and the digest
+files and say what is usable.
+
+Names from the file system may not be UTF-8 (on POSIX, ``os.fsdecode`` keeps such bytes as lone
+surrogates, which no terminal encoding can print): every string printed goes through ``printable``,
+which shows each such byte as a backslash escape such as ``\\xff``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ from typing import Any, TextIO
 from bot.articles import LoadResult, default_cache_path, load_articles
 from bot.commands import inputs
 from bot.commands.inputs import no_articles_message
+from bot.digests.files import read_digest_folder
+from bot.errors import ConfigError
+from bot.services.catalog import build_snapshot, load_templates
 
 # Below this many files a load is quick enough that a progress line would only flicker.
 PROGRESS_MIN_FILES = 3000
@@ -22,15 +31,22 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check",
         help="load the article folders and report usable, skipped and duplicate files",
-        description="Load the article folders and report what is usable. Exit 0 when the folders "
-        "were read (even with skipped files, or none usable: a warning says so), 2 when one cannot "
-        "be read.",
+        description="Load the article folders and validate the digest files; report what is usable. "
+        "Exit 0 when the folders were read (even with skipped files, or none usable: a warning says "
+        "so) and every digest file is valid (a warning about a topic no article has is fine), 2 when "
+        "a folder cannot be read or a digest file is invalid.",
     )
     parser.add_argument(
         "--articles",
         metavar="DIR",
         help=f"article folder(s), several separated by {os.pathsep!r} "
         "(default: $NEWSBOT_ARTICLES, else the bundled sample articles)",
+    )
+    parser.add_argument(
+        "--digests",
+        metavar="DIR",
+        type=Path,
+        help="digests folder to validate (default: $NEWSBOT_DIGESTS, else ./digests when it exists)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     parser.set_defaults(handler=run)
@@ -43,15 +59,82 @@ def run(args: argparse.Namespace) -> int:
     result = load_articles(roots, cache_path=cache_path, progress=progress)
     if progress is not None:
         progress.finish()
+    digests = check_digests(_digests_folder(args), result)
     if args.json:
-        print(json.dumps(summary(result, roots), ensure_ascii=False))
+        data = summary(result, roots)
+        data["digests"] = digests
+        print(json.dumps(printable(data), ensure_ascii=False))
     else:
         _print_text(result, roots)
+        _print_digests(digests)
     if not result.articles:
         # The folders were read, so this is a finding to report, not a failure of `check` itself
         # (preview and query, which need articles, exit 2 here).
-        print(f"newsbot check: warning: {no_articles_message(result, roots)}", file=sys.stderr)
+        print(printable(f"newsbot check: warning: {no_articles_message(result, roots)}"), file=sys.stderr)
+    if digests is not None and digests["problems"]:
+        count = len(digests["problems"])
+        problems = f"{count} problem{'s' if count > 1 else ''}"
+        print(printable(f"newsbot check: error: {problems} in {digests['folder']}"), file=sys.stderr)
+        return 2
     return 0
+
+
+def printable(value: Any) -> Any:
+    """``value`` (a string, or lists and dicts of them) with every undecodable file-name byte shown
+    as a backslash escape such as ``\\xff``, so that printing it never fails on any terminal."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
+def _digests_folder(args: argparse.Namespace) -> Path | None:
+    """--digests, else NEWSBOT_DIGESTS as `newsbot run` reads it (bot.settings: with .env and ``~``;
+    a folder named there must exist), else ./digests when it exists."""
+    folder = inputs.digests_dir(args)
+    return folder if args.digests is not None or folder.is_dir() else None
+
+
+def check_digests(folder: Path | None, result: LoadResult) -> dict[str, Any] | None:
+    """The digest files validated as `newsbot run` would, strictly (a misspelt topic is a problem):
+    ``{"folder", "digests": [names], "problems": [...], "warnings": [...]}``; None without a folder."""
+    if folder is None:
+        return None
+    data: dict[str, Any] = {"folder": str(folder.absolute()), "digests": [], "problems": [], "warnings": []}
+    if not folder.is_dir():
+        data["problems"].append(
+            f"Digests folder {folder.absolute()} does not exist or is not a folder "
+            "(set it with --digests DIR or NEWSBOT_DIGESTS)"
+        )
+        return data
+    # The matcher the running bot would use (built from the same pipeline); none without articles.
+    matcher = build_snapshot(result.articles).matcher if result.articles else None
+    try:
+        templates = load_templates(folder).names()
+        report = read_digest_folder(folder, matcher=matcher, strict=True, templates=templates)
+    except ConfigError as err:
+        data["problems"].append(str(err))
+        return data
+    data["digests"] = [spec.name for spec in report.specs]
+    data["problems"] = list(report.problems)
+    data["warnings"] = list(report.warnings)
+    return data
+
+
+def _print_digests(digests: dict[str, Any] | None) -> None:
+    if digests is None:
+        print("Digests: no digests folder (./digests, --digests or NEWSBOT_DIGESTS)")
+        return
+    names = ", ".join(digests["digests"]) or "none"
+    print(printable(f"Digests in {digests['folder']}: {len(digests['digests'])} valid ({names})"))
+    for title, items in (("Digest problems", digests["problems"]), ("Digest warnings", digests["warnings"])):
+        if items:
+            print(f"{title} ({len(items)}):")
+            for item in items:
+                print(printable(f"  {item}"))
 
 
 def summary(result: LoadResult, roots: list[Path]) -> dict[str, Any]:
@@ -74,7 +157,7 @@ def summary(result: LoadResult, roots: list[Path]) -> dict[str, Any]:
 
 
 def _print_text(result: LoadResult, roots: list[Path]) -> None:
-    data = summary(result, roots)
+    data = printable(summary(result, roots))
     print(f"Folders: {', '.join(data['folders'])}")
     cached = data["files"] - data["parsed"]
     print(
@@ -91,11 +174,11 @@ def _print_text(result: LoadResult, roots: list[Path]) -> None:
     if result.skipped:
         print("Skipped:")
         for path, reason in result.skipped:
-            print(f"  {path}: {reason}")
+            print(printable(f"  {path}: {reason}"))
     if result.warnings:
         print(f"Warnings ({len(result.warnings)}):")
         for warning in result.warnings[:50]:
-            print(f"  {warning}")
+            print(printable(f"  {warning}"))
         if len(result.warnings) > 50:
             print(f"  ... and {len(result.warnings) - 50} more (see --json)")
 

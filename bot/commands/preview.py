@@ -15,8 +15,7 @@ from bot.digests.files import load_digest_files
 from bot.digests.spec import DigestSpec
 from bot.digests.values import MAX_ITEMS
 from bot.errors import QueryError
-from bot.services.catalog import build_snapshot, load_templates
-from bot.topics import TopicMatcher
+from bot.services.catalog import Snapshot, build_snapshot, load_templates
 
 
 def register(subparsers: Any) -> None:
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     index = snapshot.index
     digests = inputs.digests_dir(args)
     templates = load_templates(digests)
-    spec = _spec(args, digests, snapshot.matcher, templates.names())
+    spec = _spec(args, digests, snapshot, templates.names())
     digest = compose_digest(index, spec, now, since=None, max_items=args.max_items)
     payload = render_digest(digest, templates)
     inputs.print_payload(payload, as_json=args.json)
@@ -84,18 +83,50 @@ def _empty_hint(spec: DigestSpec, now: datetime, newest: datetime | None) -> str
     return f"{said}; the newest is from {newest:%Y-%m-%d %H:%M} UTC (try --now {suggestion})."
 
 
+TOPICS_SHOWN = 15
+
+
+def _resolve(text: str, snapshot: Snapshot) -> str:
+    """The topic ``text`` means, or QueryError with the closest topics and the topics there are."""
+    matcher = snapshot.matcher
+    found = matcher.match(text)
+    if len(found.topics) == 1:
+        return str(found.topics[0])
+    if found.ambiguous:
+        matcher.resolve(text)  # raises: "'x' is ambiguous: A, B. Which one?"
+    ranked = snapshot.top_topics  # (name, stories), most stories first
+    shown = ", ".join(f"{name} ({stories})" for name, stories in ranked[:TOPICS_SHOWN])
+    more = f" … and {len(ranked) - TOPICS_SHOWN} more" if len(ranked) > TOPICS_SHOWN else ""
+    absent = matcher.absent_topic(text)
+    close = () if absent else matcher.near_topics(text) or matcher.suggest(text)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    what = (
+        f"No article here has the topic {absent!r} ({text.strip()!r})"
+        if absent
+        else f"Unknown topic {text.strip()!r}"
+    )
+    raise QueryError(
+        f"{what}.{hint} Topics (stories): {shown}{more}. "
+        "`newsbot check` lists every topic; `newsbot query TEXT` also searches titles and excerpts."
+    )
+
+
 def _spec(
-    args: argparse.Namespace, digests: Path, matcher: TopicMatcher, templates: tuple[str, ...]
+    args: argparse.Namespace, digests: Path, snapshot: Snapshot, templates: tuple[str, ...]
 ) -> DigestSpec:
     if args.digest:
-        specs = load_digest_files(digests, matcher=matcher, templates=templates)
+        specs, warnings = load_digest_files(digests, matcher=snapshot.matcher, templates=templates)
         for spec in specs:
             if spec.name.casefold() == args.digest.casefold():
+                own = f"{digests / (spec.origin or '').rsplit('/', 1)[-1]}: "
+                for warning in warnings:
+                    if warning.startswith(own):
+                        print(f"warning: {warning}", file=sys.stderr)
                 return spec
         names = ", ".join(s.name for s in specs) or "none"
         raise QueryError(f"no digest named {args.digest!r} in {digests} (digests: {names})")
     topics: tuple[str, ...] = ()
     if args.topics:
-        topics = tuple(dict.fromkeys(matcher.resolve(t) for t in args.topics.split(",") if t.strip()))
+        topics = tuple(dict.fromkeys(_resolve(t, snapshot) for t in args.topics.split(",") if t.strip()))
     title = f"Preview: {', '.join(topics)}" if topics else "Preview: all topics"
     return DigestSpec(name="preview", channel="preview", topics=topics, title=title)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,8 +59,17 @@ def _coverage(item: Article | Related) -> Coverage:
     return Coverage(item.title, item.url, item.provider, item.domain, item.published)
 
 
-def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
-    outlets = {_outlet(a) for a in members} | {_outlet(r) for a in members for r in a.related if r.url}
+def make_entry(
+    members: Sequence[Article],
+    weights: RankingWeights,
+    keep_related: Callable[[Related], bool] | None = None,
+) -> StoryEntry:
+    """The story of ``members`` (one merge group, or what a digest's filters left of one): its lead
+    ranked with ``weights``; related items that ``keep_related`` refuses neither count nor show."""
+    related = {
+        id(a): a.related if keep_related is None else tuple(filter(keep_related, a.related)) for a in members
+    }
+    outlets = {_outlet(a) for a in members} | {_outlet(r) for a in members for r in related[id(a)] if r.url}
     others = len(outlets) - 1  # every outlet but the lead's, whichever member leads
 
     def key(article: Article) -> ranking.RankKey:
@@ -77,7 +86,7 @@ def _make_entry(members: list[Article], weights: RankingWeights) -> StoryEntry:
     candidates: list[Article | Related] = []
     outlets_of: list[str] = []
     offered: list[Article | Related] = [*ranked[1:]]
-    offered += (r for a in ranked for r in a.related if r.url not in member_urls)
+    offered += (r for a in ranked for r in related[id(a)] if r.url not in member_urls)
     for item in offered:
         outlet = _outlet(item)
         if item.url and outlet != lead_outlet and item.url not in seen_urls:
@@ -111,7 +120,7 @@ class StoryIndex:
     def build(cls, articles: Iterable[Article], *, weights: RankingWeights | None = None) -> StoryIndex:
         weights = weights or RankingWeights()
         pool = list(articles)
-        entries = [_make_entry([pool[i] for i in group], weights) for group in cluster_articles(pool)]
+        entries = [make_entry([pool[i] for i in group], weights) for group in cluster_articles(pool)]
         entries.sort(key=lambda e: ranking.rank_key(e.order, e.lead.published, e.lead.url))
         names: dict[str, str] = {}
         topic_lists: defaultdict[str, list[int]] = defaultdict(list)

@@ -13,8 +13,9 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Collection, Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -23,11 +24,12 @@ from bot.digests.values import (
     MAX_ITEMS,
     parse_channel,
     parse_days,
+    parse_filter_list,
     parse_float,
     parse_int,
     parse_time,
     parse_timezone,
-    parse_topics,
+    resolve_topics,
     split_list,
 )
 from bot.errors import ConfigError, QueryError
@@ -61,28 +63,78 @@ _DigestLoader.yaml_implicit_resolvers = {
 _DigestLoader.add_implicit_resolver(_INT_TAG, _INT, list("-+0123456789"))
 
 
+class LoadedDigests(NamedTuple):
+    """The valid digests of a folder and the warnings about them (e.g. a topic no article has)."""
+
+    specs: list[DigestSpec]
+    warnings: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFolderReport:
+    """Everything found in a digests folder: valid specs, problems (each "path: key: message", a
+    file with one is not loaded) and warnings (the digest loads, but e.g. finds no stories)."""
+
+    folder: Path
+    specs: list[DigestSpec]
+    problems: list[str]
+    warnings: list[str]
+
+    def error(self) -> ConfigError:
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) > 1 else ''}"
+        return ConfigError(
+            f"Digest files in {self.folder} have {count}:\n" + "\n".join(f"- {p}" for p in self.problems)
+        )
+
+
 def load_digest_files(
     folder: Path,
     *,
     matcher: TopicMatcher | None,
+    strict: bool = False,
     team_id: str = "",
     templates: Collection[str] | None = None,
-) -> list[DigestSpec]:
-    """Every digest defined in ``folder`` (*.yaml / *.yml; subfolders such as templates/ ignored).
+) -> LoadedDigests:
+    """Every digest defined in ``folder`` (*.yaml / *.yml; subfolders such as templates/ ignored),
+    with the warnings to log or print. Raises ConfigError listing every problem when the folder or
+    any file is invalid. The arguments are those of :func:`read_digest_folder`."""
+    report = read_digest_folder(folder, matcher=matcher, strict=strict, team_id=team_id, templates=templates)
+    if report.problems:
+        raise report.error()
+    return LoadedDigests(report.specs, report.warnings)
+
+
+def read_digest_folder(
+    folder: Path,
+    *,
+    matcher: TopicMatcher | None,
+    strict: bool = False,
+    team_id: str = "",
+    templates: Collection[str] | None = None,
+) -> DigestFolderReport:
+    """Validate every digest file of ``folder``; raises ConfigError only when it is not a folder.
 
     ``matcher`` resolves topics to real topic names; None keeps them as written (no articles yet).
-    ``templates`` (e.g. ``Templates.load(folder / "templates").names()``), when given, are the
-    template names a digest may use. Raises ConfigError listing every problem when the folder or
-    any file is invalid.
+    A topic no loaded article has is a warning (the digest finds no stories on it until such
+    articles arrive); an ambiguous one or a likely misspelling of a known one is a problem when
+    ``strict`` (`newsbot check`: someone is writing the file now), else a warning too (start-up and
+    reload never fail because today's articles lack a topic). ``templates`` (e.g.
+    ``Templates.load(folder / "templates").names()``), when given, are the template names a digest
+    may use.
     """
     if not folder.is_dir():
         raise ConfigError(f"Digests folder {folder} does not exist or is not a folder")
     problems: list[str] = []
+    warnings: list[str] = []
     specs: list[DigestSpec] = []
     owners: dict[str, Path] = {}
     for path in digest_paths(folder):
-        spec, file_problems = read_digest_file(path, matcher=matcher, team_id=team_id)
+        file_warnings: list[str] = []
+        spec, file_problems = read_digest_file(
+            path, matcher=matcher, team_id=team_id, strict=strict, warnings=file_warnings
+        )
         problems.extend(f"{path}: {problem}" for problem in file_problems)
+        warnings.extend(f"{path}: {warning}" for warning in file_warnings)
         if spec is None:
             continue
         if templates is not None and spec.template not in templates:
@@ -94,10 +146,7 @@ def load_digest_files(
             problems.append(f"{path}: name: digest name {spec.name!r} is already used by {first}")
             continue
         specs.append(spec)
-    if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        raise ConfigError(f"Digest files in {folder} have {count}:\n" + "\n".join(f"- {p}" for p in problems))
-    return specs
+    return DigestFolderReport(folder, specs, problems, warnings)
 
 
 def digest_paths(folder: Path) -> list[Path]:
@@ -110,9 +159,15 @@ def digest_paths(folder: Path) -> list[Path]:
 
 
 def read_digest_file(
-    path: Path, *, matcher: TopicMatcher | None, team_id: str = ""
+    path: Path,
+    *,
+    matcher: TopicMatcher | None,
+    team_id: str = "",
+    strict: bool = False,
+    warnings: list[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
-    """One file → (spec, problems). The spec is None whenever there is a problem."""
+    """One file → (spec, problems); warnings are appended to ``warnings`` when given. The spec is
+    None whenever there is a problem."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DigestLoader)  # noqa: S506 (safe loader)
     except UnicodeDecodeError:
@@ -128,7 +183,9 @@ def read_digest_file(
         return None, [
             "must be a mapping of keys, e.g. `name: morning-ai` and `channel: ai-news` on their own lines"
         ]
-    spec, problems = spec_from_mapping(data, matcher=matcher, team_id=team_id)
+    spec, problems = spec_from_mapping(
+        data, matcher=matcher, team_id=team_id, strict=strict, warnings=warnings
+    )
     if spec is not None:
         # `/news-admin list` names the file a digest comes from.
         spec = dataclasses.replace(spec, origin=f"{path.parent.name}/{path.name}")
@@ -136,9 +193,16 @@ def read_digest_file(
 
 
 def spec_from_mapping(
-    data: Mapping[object, object], *, matcher: TopicMatcher | None, team_id: str = ""
+    data: Mapping[object, object],
+    *,
+    matcher: TopicMatcher | None,
+    team_id: str = "",
+    strict: bool = False,
+    warnings: list[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
-    """Validate one digest's keys (as loaded from YAML) → (spec, problems naming each key)."""
+    """Validate one digest's keys (as loaded from YAML) → (spec, problems naming each key);
+    warnings (see :func:`read_digest_folder`) are appended to ``warnings`` when given."""
+    context = _Context(matcher, strict, [] if warnings is None else warnings)
     problems: list[str] = []
     fields: dict[str, object] = {}
     for raw_key, value in data.items():
@@ -150,7 +214,7 @@ def spec_from_mapping(
             problems.append(f"{key}: has no value{_COMMENT_HINT if key == 'channel' else ''}")
         else:
             try:
-                fields[key] = parse(value, matcher)
+                fields[key] = parse(value, context)
             except QueryError as err:
                 problems.append(str(err))
     for key in ("name", "channel"):
@@ -191,10 +255,19 @@ def _template(value: object, key: str) -> str:
     return name
 
 
-def _topics(value: object, matcher: TopicMatcher | None) -> tuple[str, ...]:
-    if matcher is None:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    matcher: TopicMatcher | None
+    strict: bool
+    warnings: list[str]
+
+
+def _topics(value: object, context: _Context) -> tuple[str, ...]:
+    if context.matcher is None:
         return tuple(split_list(value, key="topics"))
-    return parse_topics(value, matcher)
+    topics, warnings = resolve_topics(value, context.matcher, strict=context.strict)
+    context.warnings.extend(warnings)
+    return topics
 
 
 _WEIGHT_PARSERS: dict[str, Callable[[object], float]] = {
@@ -225,7 +298,7 @@ def _weights(value: object) -> RankingWeights:
     return RankingWeights(**fields)
 
 
-_Parser = Callable[[object, TopicMatcher | None], object]
+_Parser = Callable[[object, _Context], object]
 _PARSERS: dict[str, _Parser] = {
     "name": lambda v, _: _text(v, "name"),
     "channel": lambda v, _: parse_channel(v, allow_bare_name=True).spec_value,
@@ -238,6 +311,9 @@ _PARSERS: dict[str, _Parser] = {
     "min_quality": lambda v, _: parse_float(v, key="min_quality", minimum=0),
     "window_hours": lambda v, _: parse_float(v, key="window_hours", positive=True, maximum=MAX_WINDOW_HOURS),
     "types": lambda v, _: tuple(split_list(v, key="types")),
+    "include": lambda v, _: parse_filter_list(v, key="include"),
+    "exclude": lambda v, _: parse_filter_list(v, key="exclude"),
+    "exclude_outlets": lambda v, _: parse_filter_list(v, key="exclude_outlets"),
     "weights": lambda v, _: _weights(v),
     "template": lambda v, _: _template(v, "template"),
     "post_when_empty": lambda v, _: _bool(v, "post_when_empty"),

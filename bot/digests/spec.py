@@ -30,6 +30,8 @@ class DigestSpec:
     ``window_hours`` bounds the stories of a digest that has never posted; after its first post,
     a digest carries what was published since its last post (and never what the channel has seen).
     ``days`` holds weekday numbers (0 = Monday). ``types`` empty means every type.
+    ``include`` / ``exclude`` (keywords and phrases) and ``exclude_outlets`` (outlet names or
+    domains) filter articles as described in ``bot.compose.filters``; empty means no filter.
     ``source`` is "file" (digests/*.yaml) or "slack" (/news-admin subscribe); ``origin`` says where a
     file digest is defined (e.g. "digests/morning.yaml"), for `/news-admin list` and error messages.
     """
@@ -44,6 +46,9 @@ class DigestSpec:
     min_quality: float = 0.0
     window_hours: float = 24.0
     types: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    exclude_outlets: tuple[str, ...] = ()
     weights: RankingWeights = field(default_factory=RankingWeights)
     template: str = "default"
     post_when_empty: bool = False

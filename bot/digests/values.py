@@ -21,6 +21,7 @@ from bot.digests.spec import ALL_DAYS, WEEKDAYS
 from bot.errors import QueryError
 from bot.topics import TopicMatcher
 
+MAX_TOPIC_CHARS = 100  # an unknown topic longer than this is not kept as a topic to wait for
 MAX_ITEMS = (1, 20)  # stories per digest: Slack's 50-block limit leaves room for about 20
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -188,20 +189,115 @@ def split_list(value: object, *, key: str) -> list[str]:
 
 
 def parse_topics(value: object, matcher: TopicMatcher, *, key: str = "topics") -> tuple[str, ...]:
-    """Comma-separated topics, each resolved to a real topic name; every unknown one is reported."""
+    """Comma-separated topics, each resolved to a real topic name (see :func:`resolve_topics`, strict)."""
+    return resolve_topics(value, matcher, key=key, strict=True)[0]
+
+
+def resolve_topics(
+    value: object, matcher: TopicMatcher, *, key: str = "topics", strict: bool
+) -> tuple[tuple[str, ...], list[str]]:
+    """Comma-separated topics → (topics, warnings). Each resolves to a real topic name; one that no
+    loaded article has is kept as written, with a warning (the digest finds no stories on it until
+    such articles are loaded). When ``strict`` (a person is writing the digest now: subscribe,
+    `newsbot check`), an ambiguous topic or a likely misspelling of a known one raises QueryError
+    naming every such entry; otherwise (start-up, reload, preview) those are warnings too."""
     topics: list[str] = []
     problems: list[str] = []
+    warnings: list[str] = []
     for item in split_list(value, key=key):
-        try:
-            topic = matcher.resolve(item)
-        except QueryError as err:
-            problems.append(str(err))
-            continue
+        found = matcher.match(item)
+        if len(found.topics) == 1:
+            topic = found.topics[0]
+        else:
+            near = () if found.ambiguous else matcher.near_topics(item)
+            if found.ambiguous or near or _not_a_name(item):
+                message = _topic_problem(item, matcher, near)
+                if strict:
+                    problems.append(message)
+                    continue
+                warnings.append(f"{key}: {message} Until it is fixed, the digest finds no stories on it.")
+                topic = item
+            else:
+                topic = matcher.absent_topic(item) or item
+                named = repr(topic) if topic == item else f"{topic!r} ({item!r})"
+                warnings.append(
+                    f"{key}: no loaded article has the topic {named}; the digest finds no stories on it "
+                    "until such articles are loaded"
+                )
         if topic not in topics:
             topics.append(topic)
     if problems:
         raise QueryError(f"{key}: " + " ".join(problems))
-    return tuple(topics)
+    return tuple(topics), warnings
+
+
+def _not_a_name(item: str) -> bool:
+    """Text that cannot be a topic to wait for: markup, or longer than any real topic name."""
+    return len(item) > MAX_TOPIC_CHARS or any(ch in item for ch in "<>|")
+
+
+def _topic_problem(item: str, matcher: TopicMatcher, near: tuple[str, ...]) -> str:
+    if near:
+        return f"Unknown topic '{item.strip()}'. Did you mean: {', '.join(near)}?"
+    try:
+        matcher.resolve(item)
+    except QueryError as err:
+        return str(err)
+    return f"'{item.strip()}' is ambiguous."  # not reached: resolve raises for ambiguous text
+
+
+def absent_topics(topics: Iterable[str], matcher: TopicMatcher) -> tuple[str, ...]:
+    """Those of ``topics`` that no loaded article has (e.g. after `/news-admin subscribe`): the digest
+    finds no stories on them until some arrive."""
+    known = set(matcher.topics)
+    return tuple(topic for topic in topics if topic not in known)
+
+
+MAX_FILTER_ENTRIES = 50  # per filter key: enough for a real block list, small enough to show in a list
+MAX_FILTER_CHARS = 80  # per word, phrase or outlet
+FILTER_FORMS: dict[str, str] = {
+    "include": 'include="robot, self driving"',
+    "exclude": 'exclude="crypto, stock tips"',
+    "exclude_outlets": 'exclude_outlets="Example News, example.com"',
+}
+
+
+def parse_filter_list(value: object, *, key: str) -> tuple[str, ...]:
+    """A filter key's entries (``include``, ``exclude``: words or phrases; ``exclude_outlets``: outlet
+    names or domains) from a comma-separated text or a YAML list: each non-empty, at most
+    MAX_FILTER_CHARS, holding a letter or digit, at most MAX_FILTER_ENTRIES of them, repeats (ignoring
+    case) dropped. An empty list clears the filter."""
+    form = FILTER_FORMS.get(key, f"{key}=A,B")
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+        blanks = [i for i in items if isinstance(i, str) and not i.strip()]
+        if blanks and len(items) > 1:
+            raise QueryError(
+                f"{key}: {_shown(value)} has an empty entry (two commas in a row?); write {form}"
+            )
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise QueryError(f"{key}: {_shown(value)} is not a list; write {form} or a YAML list")
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise QueryError(f"{key}: {_shown(item)} is not text; each entry is a word, phrase or name")
+        text = " ".join(item.split())
+        if not text:
+            raise QueryError(f"{key}: an entry is empty; write {form}")
+        if "," in text:
+            raise QueryError(f"{key}: {_shown(text)} holds a comma; give each entry as its own list item")
+        if len(text) > MAX_FILTER_CHARS:
+            raise QueryError(
+                f"{key}: {_shown(text)} is too long ({len(text)} characters; at most {MAX_FILTER_CHARS})"
+            )
+        if not any(ch.isalnum() for ch in text):
+            raise QueryError(f"{key}: {_shown(text)} has no letter or digit to match; write {form}")
+        out.setdefault(text.casefold(), text)
+    if len(out) > MAX_FILTER_ENTRIES:
+        raise QueryError(f"{key}: {len(out)} entries is too many; at most {MAX_FILTER_ENTRIES}")
+    return tuple(out.values())
 
 
 def parse_channel(value: object, *, key: str = "channel", allow_bare_name: bool = False) -> ChannelRef:

@@ -2,6 +2,7 @@
 
     subscribe   [#channel] [name=NAME] [topics=A,B] [time=HH:MM] [timezone=Area/City]
                 [days=daily|weekdays|mon,wed,fri] [max_items=N] [min_quality=N]
+                [include=A,B] [exclude=A,B] [exclude_outlets=A,B]   (=none clears a filter)
     unsubscribe [#channel] [name=NAME]
     list
     preview     [#channel] [name=NAME]
@@ -32,9 +33,11 @@ from typing import Literal
 from bot.channel_refs import ChannelRef
 from bot.digests.spec import DigestSpec
 from bot.digests.values import (
+    FILTER_FORMS,
     MAX_ITEMS,
     parse_channel,
     parse_days,
+    parse_filter_list,
     parse_float,
     parse_int,
     parse_time,
@@ -45,12 +48,14 @@ from bot.digests.values import (
 from bot.errors import QueryError
 from bot.topics import TopicMatcher
 
+FILTER_KEYS = ("include", "exclude", "exclude_outlets")
 AdminAction = Literal["subscribe", "unsubscribe", "list", "preview", "post", "help"]
 
 USAGES: Mapping[str, str] = MappingProxyType(
     {
         "subscribe": "/news-admin subscribe [#channel] [name=NAME] [topics=A,B] [time=HH:MM] "
-        "[timezone=Area/City] [days=daily|weekdays|mon,wed,fri] [max_items=N] [min_quality=N]",
+        "[timezone=Area/City] [days=daily|weekdays|mon,wed,fri] [max_items=N] [min_quality=N] "
+        "[include=A,B] [exclude=A,B] [exclude_outlets=A,B]",
         "unsubscribe": "/news-admin unsubscribe [#channel] [name=NAME]",
         "list": "/news-admin list",
         "preview": "/news-admin preview [#channel] [name=NAME]",
@@ -70,6 +75,8 @@ ADMIN_USAGE = "\n".join(
         f"• `{USAGES['post']}` — post what the channel has not seen yet, now",
         f"• `{USAGES['help']}` — this text",
         'Quote values with spaces: `topics="Computer Vision, AI in Robotics"`. '
+        "include= keeps stories with any of the words, exclude= and exclude_outlets= (names or domains) "
+        "leave stories out; `exclude=none` clears a filter. "
         "subscribe, unsubscribe and post are for workspace admins and owners.",
     ]
 )
@@ -84,6 +91,7 @@ OPTION_FORMS: Mapping[str, str] = MappingProxyType(
         "days": "days=daily|weekdays|mon,wed,fri",
         "max_items": f"max_items=N ({MAX_ITEMS[0]}-{MAX_ITEMS[1]})",
         "min_quality": "min_quality=N",
+        **FILTER_FORMS,
     }
 )
 _ACTION_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -107,7 +115,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 # A curly apostrophe inside a word ("Bob’s") is text, not a closing quote.
 _APOSTROPHE = re.compile(r"(?<=\w)’(?=\w)")
 _APOSTROPHE_MARK = "\ue000"  # a private-use character shlex treats as a letter
-_FREE_TEXT = frozenset({"name", "topics"})
+_FREE_TEXT = frozenset({"name", "topics", *FILTER_KEYS})
+# exclude=none (or include=none, …) clears a filter.
+NO_FILTER = frozenset({"none", "-"})
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
@@ -125,6 +135,9 @@ class AdminCommand:
     days: frozenset[int] | None = None
     max_items: int | None = None
     min_quality: float | None = None
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    exclude_outlets: tuple[str, ...] | None = None
 
 
 def parse_admin_command(text: str) -> AdminCommand:
@@ -186,7 +199,7 @@ def resolve_subscribe(
             raise QueryError(f"{_sentence(str(err))} Usage: {USAGES['subscribe']}") from None
     given = {
         key: getattr(cmd, key)
-        for key in ("time", "timezone", "days", "max_items", "min_quality")
+        for key in ("time", "timezone", "days", "max_items", "min_quality", *FILTER_KEYS)
         if getattr(cmd, key) is not None
     }
     return dataclasses.replace(
@@ -282,7 +295,14 @@ def _command(action: AdminAction, channel: ChannelRef | None, raw: dict[str, str
         days=parse_days(raw["days"]) if "days" in raw else None,
         max_items=None if max_items is None else _max_items(max_items),
         min_quality=None if min_quality is None else parse_float(min_quality, key="min_quality", minimum=0),
+        **{key: _filter(key, raw[key]) for key in FILTER_KEYS if key in raw},
     )
+
+
+def _filter(key: str, value: str) -> tuple[str, ...]:
+    if value.casefold() in NO_FILTER:
+        return ()
+    return parse_filter_list(value, key=key)
 
 
 def _max_items(value: str) -> int:

@@ -116,6 +116,15 @@ def describe(spec: DigestSpec) -> str:
         f"*{escape(spec.name)}* → {channel_label(spec.channel)} · {spec.time:%H:%M} {escape(spec.timezone)} "
         f"· {days_label(spec.days)} · {topics} · up to {spec.max_items} stories"
         + (f" · min quality {spec.min_quality:g}" if spec.min_quality else "")
+        + "".join(
+            f" · {label} {', '.join(escape(w) for w in words)}"
+            for label, words in (
+                ("with any of", spec.include),
+                ("without", spec.exclude),
+                ("not from", spec.exclude_outlets),
+            )
+            if words
+        )
     )
 
 
@@ -132,7 +141,17 @@ def subscribed_text(result: SubscribeResult) -> str:
         head = f"No change: {describe(spec)}."
     if result.joined:
         head += f"\nI joined {channel_label(spec.channel)} to post there."
+    for topic in result.absent_topics:
+        head += f"\n:information_source: {absent_topic_text(topic)}"
     return head
+
+
+def absent_topic_text(topic: str) -> str:
+    """A subscribed topic no loaded article has: kept, so the digest matches once such articles arrive."""
+    return (
+        f"No loaded article has the topic {escape(repr(topic))} yet: "
+        "the digest finds no stories on it until some arrive."
+    )
 
 
 def posted_text(result: PostNowResult) -> str:
@@ -212,6 +231,8 @@ def _changed(key: str, value: Any) -> str:
         return f"`{days_label(frozenset(int(d) for d in value))}`"
     if key == "topics" and not value:
         return "`all topics`"
+    if key in ("include", "exclude", "exclude_outlets") and not value:
+        return "`none`"
     if key == "channel" and isinstance(value, str):
         return channel_label(value)
     if isinstance(value, float):

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
 from bot.digests.spec import DigestSpec
+from bot.digests.values import absent_topics
 from bot.errors import (
     ChannelLookupError,
     ChannelProblem,
@@ -62,6 +63,7 @@ class SubscribeResult:
     created: bool
     changes: Mapping[str, list[Any]]
     joined: bool
+    absent_topics: tuple[str, ...] = ()  # topics given that no loaded article has yet (the listener warns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +132,10 @@ class SubscriptionService:
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
             raise _file_owned(existing, cmd, "change")
+        matcher = self._matcher()
         spec = resolve_subscribe(
             dataclasses.replace(cmd, channel=None, name=name),
-            self._matcher(),
+            matcher,
             default_channel=ChannelRef(channel.id, channel.name),
             existing=existing,
             team_id=team_id,
@@ -143,7 +146,10 @@ class SubscriptionService:
         if spec != existing:
             self._store.save_digest(spec, actor=user_id, now=now)
         changes = spec_diff(existing, spec) if existing is not None else {}
-        return SubscribeResult(spec=spec, created=existing is None, changes=changes, joined=joined)
+        absent = absent_topics(spec.topics, matcher) if cmd.topics else ()
+        return SubscribeResult(
+            spec=spec, created=existing is None, changes=changes, joined=joined, absent_topics=absent
+        )
 
     def unsubscribe(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -13,6 +14,8 @@ from bot.metrics import Metrics
 from bot.services.catalog import Catalog, Snapshot
 from bot.slack.health import PostingHealth
 from bot.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 class Reloader:
@@ -42,6 +45,7 @@ class Reloader:
         self._clock = clock
         self._metrics = metrics
         self._team = team
+        self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
 
     def __call__(self) -> Snapshot:
         started = time.perf_counter()
@@ -58,10 +62,14 @@ class Reloader:
         if not self._digests_dir.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        specs = load_digest_files(
+        loaded = load_digest_files(
             self._digests_dir, matcher=matcher, templates=self._template_names, team_id=self._team()
         )
-        self._store.sync_file_digests(specs, now=self._clock())
+        for warning in loaded.warnings:
+            if warning not in self._logged_warnings:
+                log.warning("%s", warning)
+        self._logged_warnings = frozenset(loaded.warnings)
+        self._store.sync_file_digests(loaded.specs, now=self._clock())
 
 
 class HealthReport:

@@ -1,4 +1,5 @@
-"""The store contract. SQLite implements it (bot.store.sqlite); another database can later.
+"""The store contract. SQLite (bot.store.sqlite) and PostgreSQL (bot.store.postgres) implement it,
+sharing their queries (bot.store.sql); bot.store.factory.open_store picks one from ``NEWSBOT_DB``.
 
 Contract for every implementation:
 - Every datetime passed in or returned is timezone-aware UTC (a naive datetime raises ValueError).
@@ -8,7 +9,14 @@ Contract for every implementation:
 - Thread-safety: one store object may be used from many threads at once, and several processes may
   share one database. ``claim`` is atomic across both: for one occurrence at most one caller holds a
   live claim at a time.
+  A claim whose owner (``host:pid:random``) is a process on this host that no longer exists may be
+  taken over at once, before its lease ends (bot.store.owners).
 - Writes that change digests also append an audit entry in the same transaction.
+- A write either is durably in the database the store opened, or raises: never success for a write
+  that went nowhere (SQLite: a deleted or replaced file raises ``bot.errors.DatabaseFileError``).
+  ``problem`` says what is wrong meanwhile (for /healthz); None while the store works.
+- Schema: numbered migrations (bot.store.migrate), one version numbering for every backend; a
+  database from a newer newsbot is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ class Claim:
 
     ``post_key`` identifies the message (sent as message metadata) and stays the same across attempts.
     ``attempt`` counts from 1; above 1, an earlier attempt may have reached Slack, so the poster looks
-    for ``post_key`` in the channel before posting again.
+    for ``post_key`` in the channel before posting again. ``dead_owner``: the owner whose claim was
+    taken over before its lease ended because its process is gone (bot.store.owners), else None.
     """
 
     team_id: str
@@ -38,6 +47,7 @@ class Claim:
     attempt: int
     owner: str
     expires: datetime
+    dead_owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,5 +142,9 @@ class Store(Protocol):
 
     def audit_log(self, team_id: str, limit: int = 100) -> list[AuditEntry]:
         """Newest first."""
+
+    @property
+    def problem(self) -> str | None:
+        """None while the store works; else one sentence saying what is wrong and what to do."""
 
     def close(self) -> None: ...

@@ -7,12 +7,21 @@ writes open ``BEGIN IMMEDIATE`` themselves, which takes SQLite's write lock up f
 read-modify-write (a claim) can never interleave with another thread's or process's. ``busy_timeout``
 makes a contender wait for the lock instead of failing, and WAL mode lets readers go on while one
 writer works.
+
+The file under a running store: only the first connection (start-up, which migrates) may create the
+file; every later one opens it with ``mode=rw``, so a deleted file is an error instead of a fresh
+empty database. Every read and write first checks (one ``stat``; a 16-byte read when size or mtime
+moved) that the path is still the file that was opened (same device and inode, still an SQLite
+header), and every write checks again after its commit: a write that went to a deleted or replaced
+file is reported as failed, never as done. Deleted, replaced or corrupt stays broken until restart
+(``DatabaseFileError``); read-only lasts while the file has no write permission.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 import time
 import weakref
@@ -20,8 +29,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from bot.errors import StoreError
+from bot.errors import DatabaseFileError, StoreError
+
+_MAGIC = b"SQLite format 3\x00"
+_STICKY = {
+    "deleted": "was deleted while newsbot was running",
+    "replaced": "was replaced by another file while newsbot was running",
+    "corrupt": "is no longer a valid SQLite database",
+}
 
 
 class _Holder:
@@ -31,6 +48,17 @@ class _Holder:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def dict_cursor(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor whose rows are dicts (the form bot.store.sql reads on every backend)."""
+    cursor = conn.cursor()
+    cursor.row_factory = _dict_row
+    return cursor
 
 
 class Connections:
@@ -44,6 +72,21 @@ class Connections:
         self._all: weakref.WeakSet[_Holder] = weakref.WeakSet()
         self._pid = os.getpid()
         self._closed = False
+        self._identity: tuple[int, int] | None = None  # (device, inode) once start-up is done
+        self._header = False
+        self._verified: tuple[int, int] | None = None  # (size, mtime) when the header was last read
+        self._broken: DatabaseFileError | None = None  # deleted, replaced, corrupt: until restart
+        self._readonly: DatabaseFileError | None = None  # while the file stays read-only
+
+    @property
+    def problem(self) -> DatabaseFileError | None:
+        return self._broken or self._readonly
+
+    def pin(self) -> None:
+        """Start-up is done: from now on the file must exist and stay the same file."""
+        st = self.path.stat()
+        self._identity = (st.st_dev, st.st_ino)
+        self._header = _header(self.path) == _MAGIC  # (always true once migrated; cheap to be sure)
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -61,22 +104,78 @@ class Connections:
         return holder.conn
 
     def _open(self) -> sqlite3.Connection:
+        mode = "rwc" if self._identity is None else "rw"
+        uri = f"file:{quote(str(self.path.absolute()))}?mode={mode}"
         try:
             conn = sqlite3.connect(
-                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+                uri, uri=True, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
             )
-            conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
             _enable_wal(conn, self._busy_timeout)
             # NORMAL is durable across a process crash in WAL mode (an OS crash may lose the last commit).
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+            raise self._error("cannot open the database", exc) from exc
         return conn
+
+    def check(self, *, writing: bool) -> None:
+        """Raise DatabaseFileError unless the path is still the file start-up opened (and writable)."""
+        if self._broken is not None:
+            raise self._broken
+        if self._identity is None:
+            return
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise self._break("deleted") from None
+        except OSError as exc:
+            raise StoreError(f"cannot check the database file {self.path}: {exc}") from exc
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise self._break("replaced", f" (device/inode {self._identity} is now {(st.st_dev, st.st_ino)})")
+        # Overwritten in place (cp garbage newsbot.db)? Read the header again only when size or mtime moved.
+        seen = (st.st_size, st.st_mtime_ns)
+        if self._header and seen != self._verified:
+            if _header(self.path) != _MAGIC:
+                raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
+            self._verified = seen
+        if writing:
+            if not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(
+                self.path, os.W_OK
+            ):
+                raise self._read_only()
+            self._readonly = None
+
+    def _break(self, problem: str, extra: str = "") -> DatabaseFileError:
+        self._broken = DatabaseFileError(
+            str(self.path),
+            problem,
+            f"the database file {self.path} {_STICKY[problem]}{extra}; nothing more is written to it. "
+            "Restore the file from a backup and restart newsbot (a restart with no file starts an empty "
+            "database)",
+        )
+        return self._broken
+
+    def _read_only(self) -> DatabaseFileError:
+        self._readonly = DatabaseFileError(
+            str(self.path),
+            "read-only",
+            f"the database file {self.path} is read-only; nothing was written. "
+            "Give the newsbot user write permission on it (and on its folder)",
+        )
+        return self._readonly
+
+    def _error(self, what: str, exc: sqlite3.Error) -> StoreError:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return self._read_only()
+        if self._identity is not None and ("not a database" in text or "malformed" in text):
+            return self._break("corrupt", f" ({text})")
+        return StoreError(f"{what} {self.path}: {text}")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any exception."""
+        self.check(writing=True)
         conn = self.get()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -88,13 +187,16 @@ class Connections:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise StoreError(f"database write failed ({self.path}): {exc}") from exc
+            raise self._error("database write failed:", exc) from exc
+        self.check(writing=False)  # committed, but to the file we think it is?
 
-    def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.check(writing=False)
         try:
-            return self.get().execute(sql, params).fetchall()
+            rows: list[dict[str, Any]] = dict_cursor(self.get()).execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"database read failed ({self.path}): {exc}") from exc
+            raise self._error("database read failed:", exc) from exc
+        return rows
 
     def close(self) -> None:
         with self._lock:
@@ -106,6 +208,14 @@ class Connections:
     def open_count(self) -> int:
         """Connections still open (one per live thread that used the store)."""
         return len(self._all)
+
+
+def _header(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(len(_MAGIC))
+    except OSError:
+        return b""
 
 
 def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:

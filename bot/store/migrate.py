@@ -1,9 +1,14 @@
-"""Numbered schema migrations: ``bot/store/migrations/NNNN_name.sql``, applied in order.
+"""Numbered schema migrations, one folder per database: ``bot/store/migrations/<dialect>/NNNN_name.sql``.
 
-The schema version lives in ``PRAGMA user_version``. Pending migrations run in one ``BEGIN IMMEDIATE``
-transaction together with the version bump, so a failure leaves the previous version intact, and a
-second process opening the same file at the same time waits and then finds nothing left to do.
-To change the schema, add the next numbered file; never edit one that has shipped.
+Both folders share one numbering: version N means the same schema on SQLite and on PostgreSQL (only
+the column types differ), so a database says which newsbot it belongs to whatever it runs on, and a
+database from a newer newsbot is refused by both. Pending migrations run in one transaction together
+with the version bump, so a failure leaves the previous version intact, and a second process
+migrating at the same time waits and then finds nothing left to do. To change the schema, add the
+next numbered file to every folder; never edit one that has shipped.
+
+SQLite keeps the version in ``PRAGMA user_version`` (applied here); PostgreSQL in the table
+``newsbot_schema`` (applied by bot.store.postgres).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from importlib.abc import Traversable
 
 from bot.errors import StoreError
 
+DIALECTS = ("sqlite", "postgres")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -27,11 +33,14 @@ class Migration:
     sql: str
 
 
-def bundled_migrations(folder: Traversable | None = None) -> list[Migration]:
-    """The migrations shipped with the package (or in ``folder``), checked to be numbered 1..N."""
-    root = folder if folder is not None else resources.files("bot.store").joinpath("migrations")
+def bundled_migrations(dialect: str = "sqlite", folder: Traversable | None = None) -> list[Migration]:
+    """The migrations shipped for ``dialect`` (or in ``folder``), checked to be numbered 1..N."""
+    if folder is None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown database dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+        folder = resources.files("bot.store").joinpath("migrations", dialect)
     found: list[Migration] = []
-    for entry in root.iterdir():
+    for entry in folder.iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -44,10 +53,23 @@ def bundled_migrations(folder: Traversable | None = None) -> list[Migration]:
     return found
 
 
+def pending(current: int, known: Iterable[Migration], *, where: str) -> list[Migration]:
+    """The migrations above ``current``; a database newer than every known migration is refused."""
+    migrations = list(known)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise StoreError(
+            f"the database schema is version {current}, newer than this newsbot knows ({latest}); "
+            f"upgrade newsbot or point NEWSBOT_DB at another {where}"
+        )
+    return [m for m in migrations if m.version > current]
+
+
 def split_statements(sql: str) -> Iterator[str]:
     """Complete SQL statements of a script, so they can run inside our own transaction.
 
-    (``executescript`` would commit first, breaking the all-or-nothing upgrade.)
+    (``executescript`` would commit first, breaking the all-or-nothing upgrade.) The PostgreSQL
+    migrations use no dollar quoting, so SQLite's statement splitter serves both dialects.
     """
     buffer = ""
     for line in sql.splitlines(keepends=True):
@@ -67,25 +89,18 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection, migrations: Iterable[Migration] | None = None) -> int:
-    """Bring the database to the latest version; return it. ``conn`` must be in autocommit mode."""
-    known = list(migrations) if migrations is not None else bundled_migrations()
-    latest = known[-1].version if known else 0
+    """Bring a SQLite database to the latest version; return it. ``conn`` must be in autocommit mode."""
+    known = list(migrations) if migrations is not None else bundled_migrations("sqlite")
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             current = schema_version(conn)
-            if current > latest:
-                raise StoreError(
-                    f"the database schema is version {current}, newer than this newsbot knows ({latest}); "
-                    "upgrade newsbot or point NEWSBOT_DB at another file"
-                )
-            for migration in known:
-                if migration.version <= current:
-                    continue
+            for migration in pending(current, known, where="file"):
                 for statement in split_statements(migration.sql):
                     conn.execute(statement)
                 # PRAGMA takes no parameters; the value is an int we produced.
                 conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+                current = migration.version
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -93,4 +108,4 @@ def migrate(conn: sqlite3.Connection, migrations: Iterable[Migration] | None = N
             raise
     except sqlite3.Error as exc:
         raise StoreError(f"cannot migrate the database schema: {exc}") from exc
-    return max(current, latest)
+    return current

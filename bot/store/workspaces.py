@@ -30,6 +30,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.digests.spec import DigestSpec
 from bot.store.codec import spec_from_dict, spec_to_dict
+from bot.errors import StoreError
 from bot.store.secrets import TokenCipher
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,15 @@ class SqlHooks(Protocol):
     def _json(self, value: Any) -> Any: ...
 
     def _flag(self, value: bool) -> Any: ...
+
+
+def sql_hooks(store: object) -> SqlHooks:
+    """``store`` as the SQL store these tables live in (every backend of bot.store is one)."""
+    from bot.store.sql import SqlStore
+
+    if not isinstance(store, SqlStore):
+        raise StoreError(f"installations need a SQL store, not {type(store).__name__}")
+    return store
 
 
 def utc_now() -> datetime:

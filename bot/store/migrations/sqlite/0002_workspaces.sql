@@ -12,6 +12,7 @@ CREATE TABLE installations (
     details       TEXT NOT NULL,            -- JSON: slack_sdk Installation fields without secrets
     installed_at  TEXT NOT NULL
 );
+CREATE INDEX installations_by_team ON installations (team_id);
 
 -- OAuth "state" values issued by /slack/install, consumed once by /slack/oauth_redirect.
 CREATE TABLE oauth_states (
