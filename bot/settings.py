@@ -61,6 +61,8 @@ class Settings:
     slack_state_secret: str | None = None
     # Fernet key: stored bot tokens are encrypted with it (bot.store.secrets).
     secret_key: str | None = None
+    # How often the scheduler looks for due occurrences (several processes: each looks this often).
+    tick_seconds: float = 15.0
 
     @property
     def oauth(self) -> bool:
@@ -162,6 +164,7 @@ class Settings:
             slack_client_secret=client_secret,
             slack_state_secret=state_secret,
             secret_key=parse("NEWSBOT_SECRET_KEY", None, _secret_key),
+            tick_seconds=parse("NEWSBOT_TICK_SECONDS", 15.0, _number(minimum=0.0, strict=True)),
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))

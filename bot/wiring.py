@@ -140,7 +140,9 @@ def build_services(
     metrics = Metrics()
     installations = StoreInstallations(sql_hooks(store), TokenCipher(settings.secret_key), clock=clock)
     oauth_states = (
-        StoreOAuthStates(sql_hooks(store), settings.slack_state_secret or "", clock=clock) if settings.oauth else None
+        StoreOAuthStates(sql_hooks(store), settings.slack_state_secret or "", clock=clock)
+        if settings.oauth
+        else None
     )
     health = PostingHealth()
     client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)
@@ -196,7 +198,9 @@ def build_services(
             metrics=metrics,
             team=lambda: workspaces.home_team or "",
         ),
-        health_report=HealthReport(catalog, health, paused_workspaces=posters.paused if posters else None),
+        health_report=HealthReport(
+            catalog, health, paused_workspaces=posters.paused if posters else None, owner=owner
+        ),
         owner=owner,
         listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),
         metrics=metrics,

@@ -148,7 +148,13 @@ def test_share_button_with_a_broken_value_answers_politely(bot: RunningBot) -> N
 def test_healthz_reports_posting_and_articles(bot: RunningBot) -> None:
     reply = http(f"{bot.url}/healthz")
     assert reply.status == 200
-    assert reply.json() == {"ok": True, "posting": "ok", "articles": 5, "last_reload": NOW.isoformat()}
+    assert reply.json() == {
+        "ok": True,
+        "posting": "ok",
+        "articles": 5,
+        "last_reload": NOW.isoformat(),
+        "process": "test",
+    }
 
 
 def test_healthz_is_503_while_posting_is_paused(bot: RunningBot) -> None:

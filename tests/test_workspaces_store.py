@@ -12,9 +12,10 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.digests.spec import DigestSpec
 from bot.errors import ConfigError, StoreError
 from bot.settings import Settings
+from bot.store.base import Store
 from bot.store.secrets import TokenCipher
 from bot.store.sqlite import SQLiteStore
-from bot.store.workspaces import StoreInstallations, StoreOAuthStates, adopt_default_team
+from bot.store.workspaces import StoreInstallations, StoreOAuthStates, adopt_default_team, sql_hooks
 from tests.fakeslack import TEAM_ID, FakeSlack, Fault
 from tests.slackbot import running_bot
 
@@ -53,12 +54,11 @@ def test_start_up_moves_single_workspace_records_to_the_tokens_team_and_remember
         assert [d.name for d in bot.services.store.list_digests(TEAM_ID)] == ["morning"]
 
 
-def test_adopting_keeps_the_teams_own_version_of_a_digest(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "newsbot.db")
+def test_adopting_keeps_the_teams_own_version_of_a_digest(store: Store) -> None:
     base = DigestSpec(name="same", channel="C1", time=time(9, 0), timezone="UTC")
     store.save_digest(base, actor="a", now=T0)
     store.save_digest(DigestSpec(name="same", channel="C2", team_id="T9", timezone="UTC"), actor="a", now=T0)
-    assert adopt_default_team(store, "T9", T0) == 0
+    assert adopt_default_team(sql_hooks(store), "T9", T0) == 0
     [kept] = store.list_digests("T9")
     assert kept.channel == "C2"
     assert [d.name for d in store.list_digests("")] == ["same"]  # left where it was, not lost
@@ -68,24 +68,24 @@ def _installation(team: str, token: str) -> Installation:
     return Installation(team_id=team, bot_token=token, bot_id="B1", bot_user_id="U1", user_id="UINST")
 
 
-def test_installations_are_encrypted_with_the_key_and_unreadable_without_it(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "newsbot.db")
+def test_installations_are_encrypted_with_the_key_and_unreadable_without_it(store: Store) -> None:
+    db = sql_hooks(store)
     key = Fernet.generate_key().decode()
-    sealed = StoreInstallations(store, TokenCipher(key))
+    sealed = StoreInstallations(db, TokenCipher(key))
     sealed.save(_installation("T1", "xoxb-one"))
-    raw = store._read("SELECT bot_token FROM installations")[0]["bot_token"]
+    raw = db._read("SELECT bot_token FROM installations")[0]["bot_token"]
     assert raw.startswith("fernet:") and "xoxb-one" not in raw
     found = sealed.find_installation(enterprise_id=None, team_id="T1")
     assert found is not None and found.bot_token == "xoxb-one" and found.user_id == "UINST"
     bot = sealed.find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None and bot.bot_token == "xoxb-one"
     with pytest.raises(StoreError, match="NEWSBOT_SECRET_KEY"):
-        StoreInstallations(store, TokenCipher(None)).bot_token_for("T1")
+        StoreInstallations(db, TokenCipher(None)).bot_token_for("T1")
     other = Fernet.generate_key().decode()
     with pytest.raises(StoreError, match="cannot be decrypted"):
-        StoreInstallations(store, TokenCipher(other)).bot_token_for("T1")
+        StoreInstallations(db, TokenCipher(other)).bot_token_for("T1")
 
-    plain = StoreInstallations(store, TokenCipher(None))
+    plain = StoreInstallations(db, TokenCipher(None))
     plain.save(_installation("T2", "xoxb-two"))
     assert plain.bot_token_for("T2") == "xoxb-two"
     assert sealed.bot_token_for("T2") == "xoxb-two"  # a key set later still reads earlier plain rows
@@ -97,16 +97,16 @@ def test_installations_are_encrypted_with_the_key_and_unreadable_without_it(tmp_
     assert sealed.bot_token_for("T2") == "xoxb-two"
 
 
-def test_oauth_state_is_signed_good_once_and_expires(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "newsbot.db")
+def test_oauth_state_is_signed_good_once_and_expires(store: Store) -> None:
+    db = sql_hooks(store)
     clock = [T0]
-    states = StoreOAuthStates(store, "state-secret", expiration_seconds=600, clock=lambda: clock[0])
+    states = StoreOAuthStates(db, "state-secret", expiration_seconds=600, clock=lambda: clock[0])
     state = states.issue()
     assert states.consume(state) is True
     assert states.consume(state) is False  # used already
     nonce, _, signature = states.issue().rpartition(".")
     assert states.consume(f"{nonce}x.{signature}") is False  # altered
-    assert StoreOAuthStates(store, "another-secret").consume(states.issue()) is False
+    assert StoreOAuthStates(db, "another-secret").consume(states.issue()) is False
     late = states.issue()
     clock[0] = T0 + timedelta(minutes=11)
     assert states.consume(late) is False

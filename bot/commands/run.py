@@ -127,6 +127,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
                 "clock": services.clock,
                 "reload": services.reload,
                 "reload_seconds": max(1, round(settings.reload_minutes * 60)),
+                "tick_seconds": max(1, round(settings.tick_seconds)),
             },
             name="newsbot-scheduler",
         )

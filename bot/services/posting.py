@@ -161,7 +161,7 @@ class PostingService:
         )
         if claim is None:
             return self._not_claimed(spec, occurrence, outcome)
-        if self.metrics is not None and getattr(claim, "previous_owner", None):
+        if self.metrics is not None and claim.taken_over_from:
             self.metrics.claims_taken_over.inc()
         post_key = claim.post_key
 

@@ -81,11 +81,13 @@ class HealthReport:
         health: PostingHealth,
         *,
         paused_workspaces: Callable[[], dict[str, str]] | None = None,
+        owner: str | None = None,
     ) -> None:
         """``paused_workspaces``: workspaces whose own token Slack rejected (multi-workspace mode)."""
         self._catalog = catalog
         self._health = health
         self._paused_workspaces = paused_workspaces
+        self._owner = owner
 
     def __call__(self) -> dict[str, Any]:
         snapshot = self._catalog.current()
@@ -96,6 +98,8 @@ class HealthReport:
             "articles": snapshot.articles,
             "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         }
+        if self._owner is not None:
+            body["process"] = self._owner  # which of several processes answered (host:pid:random)
         if self._paused_workspaces is not None:
             # One workspace's revoked token is that workspace's problem, not this process's health.
             body["workspaces_paused"] = self._paused_workspaces()

@@ -29,8 +29,8 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.digests.spec import DigestSpec
-from bot.store.codec import spec_from_dict, spec_to_dict
 from bot.errors import StoreError
+from bot.store.codec import spec_from_dict, spec_to_dict
 from bot.store.secrets import TokenCipher
 
 log = logging.getLogger(__name__)
