@@ -24,6 +24,7 @@ Channels post in parallel; one channel's digests post in order. The posting serv
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -47,6 +48,7 @@ from bot.services.posting import (
 from bot.store.base import AuditEntry, Store
 
 log = logging.getLogger(__name__)
+_Key = tuple[str, str]  # (team, channel)
 
 MISSED_REASON = "missed: bot was down beyond the grace window"
 SUPERSEDED_REASON = "superseded: the next occurrence is due before this one could be posted"
@@ -114,13 +116,22 @@ class Scheduler:
                 return []
             workers = min(self.max_workers, len(queues))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsbot-post") as pool:
-                futures = [pool.submit(self._post_channel, items, now) for items in queues.values()]
+                futures = [pool.submit(self._post_channel, items, now) for items in self._spread(queues)]
                 outcomes = [outcome for future in futures for outcome in future.result()]
             retries = [
                 o.retry_at for o in outcomes if o.status is PostStatus.DEFERRED and o.retry_at is not None
             ]
             self._earliest_retry = min(self._pending_retries + retries, default=None)
             return outcomes
+
+    def _spread(
+        self, queues: dict[_Key, list[tuple[DigestSpec, datetime]]]
+    ) -> list[list[tuple[DigestSpec, datetime]]]:
+        """The channel queues in this process's own order (seeded by its owner id): several
+        processes then start on different channels instead of all racing for the same claims."""
+        ordered = [queues[key] for key in sorted(queues)]
+        random.Random(self.owner).shuffle(ordered)
+        return ordered
 
     def stop(self) -> None:
         """Take no new posts; posts in flight finish (and are recorded)."""
