@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-scale clean
+.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-feeds bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-bench: bench-load bench-query bench-reliability
+bench: bench-load bench-query bench-reliability bench-feeds
 
 bench-load: $(STAMP)
 	$(BIN)/python scripts/bench_load.py
@@ -50,6 +50,9 @@ bench-reliability: $(STAMP)
 
 bench-store: $(STAMP)
 	$(BIN)/python scripts/bench_store.py
+
+bench-feeds: $(STAMP)
+	$(BIN)/python scripts/bench_feeds.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ from bot.errors import NewsbotError
 
 # Each module in bot/commands/ exposes ``register(subparsers)``, which adds its parser and sets
 # ``handler(args) -> int`` as the default. Imported lazily so ``newsbot check`` never loads Slack.
-COMMANDS = ("check", "preview", "query", "demo", "post", "run")
+COMMANDS = ("check", "preview", "query", "demo", "post", "run", "fetch")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -103,3 +103,17 @@ class DigestProblem(QueryError):
         self.verb = verb
         self.channel = channel
         self.posts_to = posts_to
+
+
+class FeedError(NewsbotError):
+    """One feed could not be read or used. ``url`` names the feed; ``reason`` says why, for a user."""
+
+    def __init__(self, url: str, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any
+
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str], dict[str, float | None]]:
+        # Crosses a process boundary (parsing runs in worker processes) with its fields intact.
+        return (FeedError, (self.url, self.reason), {"retry_after": self.retry_after})

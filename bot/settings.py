@@ -55,6 +55,7 @@ class Settings:
     grace_hours: float = 3.0
     reload_minutes: float = 5.0
     log_level: str = "INFO"
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS: the feeds file `newsbot run` polls (bot/feeds/)
     # Multi-workspace install (Bolt's OAuth flow) when all three are set; see ``oauth``.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
@@ -160,6 +161,7 @@ class Settings:
             grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
+            feeds_path=folders.feeds_path,
             slack_client_id=client_id,
             slack_client_secret=client_secret,
             slack_state_secret=state_secret,
@@ -210,6 +212,7 @@ class Folders:
     db_path: Path | str = DEFAULT_DB  # a str is a postgresql:// URL (bot.store.factory)
     digests_dir: Path = Path("digests")
     cache_path: Path | None = None
+    feeds_path: Path | None = None  # NEWSBOT_FEEDS (bot/feeds/)
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
@@ -235,6 +238,7 @@ class Folders:
             db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
             digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
             cache_path=parse("NEWSBOT_CACHE", None, _path),
+            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
         )
 
 
@@ -315,6 +319,13 @@ def _folder(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_dir():
         raise ValueError(f"not a folder: {raw}")
+    return path
+
+
+def _file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"not a file: {raw} (a YAML list of feeds, e.g. feeds.example.yaml)")
     return path
 
 

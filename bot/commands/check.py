@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.articles import LoadResult, default_cache_path, load_articles
+from bot.articles import LoadResult, default_cache_path, display_path, load_articles
 from bot.commands import inputs
 from bot.commands.inputs import no_articles_message
 from bot.digests.files import read_digest_folder
@@ -60,13 +60,20 @@ def run(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.finish()
     digests = check_digests(_digests_folder(args), result)
+    from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
+
+    feeds = configured_statuses(inputs.folders().feeds_path, roots)
     if args.json:
         data = summary(result, roots)
         data["digests"] = digests
+        if feeds is not None:
+            data["feeds"] = [status.as_json() for status in feeds]
         print(json.dumps(printable(data), ensure_ascii=False))
     else:
         _print_text(result, roots)
         _print_digests(digests)
+        if feeds is not None:
+            print(printable("\n".join([f"Feeds ({len(feeds)}, from NEWSBOT_FEEDS):", *status_lines(feeds)])))
     if not result.articles:
         # The folders were read, so this is a finding to report, not a failure of `check` itself
         # (preview and query, which need articles, exit 2 here).
@@ -83,7 +90,7 @@ def printable(value: Any) -> Any:
     """``value`` (a string, or lists and dicts of them) with every undecodable file-name byte shown
     as a backslash escape such as ``\\xff``, so that printing it never fails on any terminal."""
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return display_path(value)
     if isinstance(value, dict):
         return {printable(k): printable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.articles import LoadResult, load_articles
+from bot.articles import LoadResult, display_path, load_articles
 from bot.compose.terminal import render_text
 from bot.errors import QueryError
 from bot.settings import Folders, split_paths
@@ -111,7 +111,7 @@ def load(roots: list[Path]) -> LoadResult:
     QueryError when not one article is usable (nothing to compose from)."""
     result = load_articles(roots)
     for skipped in result.skipped[:SKIPPED_SHOWN]:
-        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
     if len(result.skipped) > SKIPPED_SHOWN:
         print(f"… and {len(result.skipped) - SKIPPED_SHOWN} more skipped files", file=sys.stderr)
     if not result.articles:

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -23,6 +23,9 @@ from bot.app import build_app
 from bot.errors import ConfigError, NewsbotError
 from bot.settings import DEFAULT_DOTENV, Settings, configure_logging
 from bot.wiring import Services, build_services
+
+if TYPE_CHECKING:
+    from bot.feeds.poller import FeedPoller
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +55,14 @@ class FrontEnd(Protocol):
 
 
 class _Http:
-    def __init__(self, app: App, services: Services, port: int) -> None:
+    def __init__(self, app: App, services: Services, port: int, feeds: FeedPoller | None = None) -> None:
         # Here, not at the top: waitress is needed only in HTTP mode.
+        from bot.feeds.service import with_feed_health
         from bot.server import HttpServer, make_wsgi_app
 
+        health = with_feed_health(services.health_report, feeds)  # feeds (issue 11): /healthz lists them
         try:
-            wsgi = make_wsgi_app(app, services.health_report, services.metrics.render)
-            self._server = HttpServer(wsgi, port=port)
+            self._server = HttpServer(make_wsgi_app(app, health, services.metrics.render), port=port)
         except OSError as err:  # the port is taken, or needs privileges
             raise ConfigError(
                 f"PORT: cannot listen on port {port} ({err.strerror or err}); stop the program using it "
@@ -104,7 +108,9 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     services = build_services(settings)
     scheduler: threading.Thread | None = None
     front: FrontEnd | None = None
+    feeds_thread: threading.Thread | None = None  # feeds (issue 11)
     try:
+        feeds = _feed_poller(settings, services)  # feeds (issue 11): None unless NEWSBOT_FEEDS is set
         snapshot = services.reload()
         # Which workspace SLACK_BOT_TOKEN serves (auth.test); the records of "" move to it, and
         # digests/*.yaml belong to it from now on.
@@ -119,7 +125,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
         if settings.slack_app_token:
             front = _SocketMode(app, settings.slack_app_token)
         else:
-            front = _Http(app, services, settings.port)
+            front = _Http(app, services, settings.port, feeds)
         scheduler = threading.Thread(
             target=services.scheduler.run_forever,
             args=(stop,),
@@ -132,6 +138,9 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
             name="newsbot-scheduler",
         )
         scheduler.start()
+        if feeds is not None:  # feeds (issue 11): each feed polled on its own interval
+            feeds_thread = threading.Thread(target=feeds.run, args=(stop,), name="newsbot-feeds", daemon=True)
+            feeds_thread.start()
         front.start()
         mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
         log.info("newsbot is running (%s); owner %s", mode, services.owner)
@@ -146,12 +155,28 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
             front.stop()
         if scheduler is not None:
             scheduler.join(SCHEDULER_JOIN_SECONDS)
+        if feeds_thread is not None:  # feeds (issue 11): a read in flight ends within its timeout
+            feeds_thread.join(SCHEDULER_JOIN_SECONDS)
         services.close()
         log.info("stopped")
     if scheduler.is_alive():
         log.error("the scheduler did not stop within %.0f s", SCHEDULER_JOIN_SECONDS)
         return 1
     return 0
+
+
+def _feed_poller(settings: Settings, services: Services) -> FeedPoller | None:
+    """feeds (issue 11): the NEWSBOT_FEEDS poller; entry categories match the current articles' topics."""
+    if settings.feeds_path is None:
+        return None
+    from bot.feeds.service import build_poller
+
+    return build_poller(
+        settings.feeds_path,
+        settings.articles,
+        clock=services.clock,
+        known_topics=lambda: services.catalog.current().matcher.topics,
+    )
 
 
 def _reload(services: Services) -> None:

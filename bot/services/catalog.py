@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.articles import ArticleLibrary, LoadResult, Skipped
+from bot.articles import ArticleLibrary, LoadResult, Skipped, display_path
 from bot.compose.render import Templates
 from bot.compose.stories import StoryIndex
 from bot.models import Article
@@ -104,7 +104,7 @@ class LoggedLibrary:
         new = [s for s in result.skipped if s not in self._reported]
         self._reported = set(result.skipped)
         for skipped in new[:SKIPPED_LOGGED]:
-            log.warning("article file skipped: %s: %s", skipped.path, skipped.reason)
+            log.warning("article file skipped: %s: %s", display_path(skipped.path), skipped.reason)
         if len(new) > SKIPPED_LOGGED:
             log.warning(
                 "… and %d more skipped article files (`newsbot check` lists them)", len(new) - SKIPPED_LOGGED
