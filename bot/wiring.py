@@ -24,7 +24,7 @@ from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
 from bot.services.upkeep import HealthReport, Reloader
-from bot.services.workspaces import Workspaces, start_home_workspace
+from bot.services.workspaces import Workspaces, home_installation, start_home_workspace
 from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client
@@ -84,21 +84,9 @@ class Services:
         posters = self.posters
 
         def install(answer: dict[str, object]) -> None:
-            from slack_sdk.oauth.installation_store import Installation
-
-            team_id = str(answer.get("team_id") or "")
-            self.installations.save(
-                Installation(
-                    team_id=team_id,
-                    enterprise_id=str(answer.get("enterprise_id") or "") or None,
-                    bot_token=token,
-                    bot_id=str(answer.get("bot_id") or "") or None,
-                    bot_user_id=str(answer.get("user_id") or "") or None,
-                    user_id=str(answer.get("user_id") or ""),
-                )
-            )
+            self.installations.save(home_installation(answer, token))
             if posters is not None:
-                posters.set_home(team_id, self.poster)
+                posters.set_home(str(answer.get("team_id") or ""), self.poster)
 
         return start_home_workspace(
             self.workspaces,

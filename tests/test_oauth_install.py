@@ -87,7 +87,7 @@ def event(bot: RunningBot, team: str, payload: dict[str, Any]) -> Reply:
             "team_id": team,
             "api_app_id": "A0NEWSBOT",
             "type": "event_callback",
-            "event_id": f"Ev{team}{payload['type']}",
+            "event_id": f"Ev{team}{payload['type']}{payload.get('event_ts', '')}",
             "event_time": 1,
             "event": payload,
         }
@@ -183,10 +183,14 @@ def test_tokens_revoked_for_the_bot_pauses_that_workspace_and_user_tokens_alone_
     assert event(bot, TEAM_2, revoked_users).status == 200
     revoked_bot = {"type": "tokens_revoked", "tokens": {"bot": ["UB0000002"]}, "event_ts": "2"}
     assert event(bot, TEAM_2, revoked_bot).status == 200
-    assert wait_for(lambda: bot.services.installations.bot_token_for(TEAM_2) is None)
-    # The user-token event came first and changed nothing: one audit entry, from the bot one.
-    disables = [e for e in bot.services.store.audit_log(TEAM_2) if e.action == "disable"]
-    assert [e.details["reason"] for e in disables] == ["tokens_revoked"]
+
+    def disables() -> list[Any]:
+        return [e for e in bot.services.store.audit_log(TEAM_2) if e.action == "disable"]
+
+    assert wait_for(disables)
+    assert bot.services.installations.bot_token_for(TEAM_2) is None
+    # The user-token event changed nothing: one audit entry, from the bot one.
+    assert [e.details["reason"] for e in disables()] == ["tokens_revoked"]
     assert [s.enabled for s in bot.services.store.list_digests(TEAM_2)] == [False]
     assert bot.services.installations.bot_token_for(TEAM_ID) == BOT_TOKEN
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from slack_sdk.oauth.installation_store import Installation
+
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -135,3 +137,20 @@ def start_home_workspace(
     if moved:
         log.info("the single-workspace digests now belong to team %s", team_id)
     return team_id
+
+
+def home_installation(answer: dict[str, object], token: str) -> Installation:
+    """SLACK_BOT_TOKEN as its workspace's installation (from auth.test's answer), so that Bolt
+    authorises that workspace's requests like any installed one's."""
+
+    def text(key: str) -> str | None:
+        return str(answer.get(key) or "") or None
+
+    return Installation(
+        team_id=text("team_id"),
+        enterprise_id=text("enterprise_id"),
+        bot_token=token,
+        bot_id=text("bot_id"),
+        bot_user_id=text("user_id"),
+        user_id=text("user_id") or "",
+    )
