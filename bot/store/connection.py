@@ -139,8 +139,8 @@ class Connections:
             raise self._break("replaced", f" (device/inode {self._identity} is now {(st.st_dev, st.st_ino)})")
         # Overwritten in place (cp garbage newsbot.db)? Read the header again only when size or mtime moved.
         seen = (st.st_size, st.st_mtime_ns)
-        if self._header and seen != self._verified:
-            if self._fd is None or _header(self._fd) != _MAGIC:
+        if self._header and self._fd is not None and seen != self._verified:
+            if _header(self._fd) != _MAGIC:
                 raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
             self._verified = seen
         if writing:
