@@ -64,7 +64,7 @@ def build_app(settings: Settings, services: Services) -> App:
         listener_executor=services.listener_pool,
     )
     news_command.register(app, services.queries, services.clock)
-    share_action.register(app, services.queries)
+    share_action.register(app, services.queries, services.poster, clock=services.clock)
     teams = services.workspaces  # the one rule for which workspace a request is about
     guard = AdminGuard(settings.admins, teams=teams)  # the one place that decides who may change digests
     news_admin_command.register(

@@ -2,7 +2,8 @@
 
 Routes: POST /slack/events → Bolt (commands, button clicks; Bolt checks the signature and answers
 401 to a bad, missing or stale one; a body it cannot parse gets 400, not a 500 and a traceback);
-GET /healthz → JSON health, 503 while posting is paused.
+GET /healthz → JSON health (state, since), 503 unless posting works (Slack unreachable, token
+rejected, posting paused).
 """
 
 from __future__ import annotations

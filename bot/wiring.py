@@ -20,6 +20,7 @@ from bot.metrics import Metrics
 from bot.schedule.runner import Scheduler
 from bot.services.catalog import Catalog, LoggedLibrary, load_templates
 from bot.services.composing import DigestComposer, QueryService
+from bot.services.manual import ManualPosts
 from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
@@ -27,7 +28,7 @@ from bot.services.upkeep import HealthReport, Reloader
 from bot.services.workspaces import Workspaces, home_installation, start_home_workspace
 from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
-from bot.slack.client import make_client
+from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
 from bot.slack.teams import TeamPosters
@@ -63,6 +64,7 @@ class Services:
     health: PostingHealth
     poster: SlackPoster
     posting: PostingService
+    manual: ManualPosts
     scheduler: Scheduler
     subscriptions: SubscriptionService
     reload: Reloader
@@ -100,7 +102,9 @@ class Services:
         )
 
     def close(self) -> None:
-        """Wait for listener work in flight (an admin's manual post is recorded), then close the store."""
+        """Give up waiting manual posts (their askers are told), wait for listener work in flight (an
+        admin's manual post is recorded), then close the store."""
+        self.manual.stop()
         self.listener_pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
@@ -132,12 +136,14 @@ def build_services(
         if settings.oauth
         else None
     )
-    health = PostingHealth()
+    health = PostingHealth(clock)
+    # chat.postMessage never retries by itself (exactly once: SlackPoster); reads may.
     client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)
-    poster = SlackPoster(client, health)
+    reader = make_read_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)
+    poster = SlackPoster(client, health, reader=reader)
     # One workspace: every digest posts with SLACK_BOT_TOKEN. Several: each with its installation's.
     posters = (
-        TeamPosters(installations.bot_token_for, settings.slack_api_url, metrics=metrics)
+        TeamPosters(installations.bot_token_for, settings.slack_api_url, metrics=metrics, clock=clock)
         if settings.oauth
         else None
     )
@@ -153,12 +159,13 @@ def build_services(
     templates = templates or load_templates(settings.digests_dir)
     composer = DigestComposer(catalog, templates)
     posting = PostingService(store, poster, composer, owner=owner, posters=posters, metrics=metrics)
+    manual = ManualPosts(posting, store, clock=clock)
     subscriptions = SubscriptionService(
         store,
-        SlackChannelDirectory(client),
+        SlackChannelDirectory(reader),
         matcher_provider=catalog.matcher,
         previewer=UnseenPreview(store, composer),
-        post_now=posting.post_now,
+        post_now=manual.post,
     )
     if posters is not None:
         subscriptions.per_workspace(posters.channels)
@@ -171,6 +178,7 @@ def build_services(
         health=health,
         poster=poster,
         posting=posting,
+        manual=manual,
         scheduler=Scheduler(
             store, posting, owner=owner, grace=timedelta(hours=settings.grace_hours), metrics=metrics
         ),
@@ -187,7 +195,11 @@ def build_services(
             team=lambda: workspaces.home_team or "",
         ),
         health_report=HealthReport(
-            catalog, health, paused_workspaces=posters.paused if posters else None, owner=owner
+            catalog,
+            health,
+            store,
+            paused_workspaces=posters.paused if posters else None,
+            owner=owner,
         ),
         owner=owner,
         listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),

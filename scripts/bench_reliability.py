@@ -6,9 +6,13 @@ production loop (``Scheduler.run_forever``: the schedule library, real clock). T
 5% of calls with 429 (Retry-After: 1) and 2% with 500, half of those after storing the message (the
 case that duplicates a naive retry). Printed: time until every occurrence is posted, duplicates
 (messages per post_key > 1) and misses (occurrences with no message), both must be 0, beside a
-baseline run without faults. Then the `/news` latency part (scripts/bench_news_latency.py).
+baseline run without faults. Then the manual-post part: ``--manual`` digests (default 200) posted at
+once with ``ManualPosts.post`` (what `/news-admin post` calls; retries after Retry-After and 5xx in
+the background, the asker told at the end) under the same faults: time until every asker has heard
+"posted", duplicates, misses (given up, or told posted with no message). Then the `/news` latency
+part (scripts/bench_news_latency.py).
 
-    .venv/bin/python scripts/bench_reliability.py [--digests 200] [--tick 15] [--timeout 120]
+    .venv/bin/python scripts/bench_reliability.py [--digests 200] [--manual 200] [--tick 15] [--timeout 120]
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.digests.spec import DigestSpec
 from bot.schedule.runner import Scheduler
-from bot.services.posting import PostingService
-from bot.slack.client import make_client
+from bot.services.manual import ManualPosts
+from bot.services.posting import PostingService, PostOutcome, PostStatus
+from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
 from bot.store.sqlite import SQLiteStore
@@ -73,12 +78,7 @@ def run(count: int, *, faults: bool, tick_seconds: int, timeout: float, seed: in
             spec = DigestSpec(name=f"digest-{n:03d}", channel=f"C{n:05d}", time=due_minute.time())
             store.save_digest(spec, actor="bench", now=now - timedelta(minutes=10))
         if faults:
-            fake.set_fault_rates(
-                rate_limited=RATE_LIMITED,
-                server_error=SERVER_ERROR,
-                server_error_after=SERVER_ERROR_AFTER,
-                retry_after=1,
-            )
+            _inject_faults(fake)
         client = make_client("xoxb-bench", fake.url, timeout=10)
         poster = SlackPoster(client, PostingHealth())
         posting = PostingService(store, poster, compose, owner="bench")
@@ -100,10 +100,7 @@ def run(count: int, *, faults: bool, tick_seconds: int, timeout: float, seed: in
         stop.set()
         loop.join()
 
-        keys: Counter[str] = Counter()
-        for messages in fake.all_messages().values():
-            for message in messages:
-                keys[message["metadata"]["event_payload"]["post_key"]] += 1
+        keys = _messages_per_key(fake)
         misses = 0
         for n in range(count):
             record = store.get_post("", f"digest-{n:03d}", due_minute)
@@ -114,6 +111,99 @@ def run(count: int, *, faults: bool, tick_seconds: int, timeout: float, seed: in
         return RunResult(finished, count, sum(v - 1 for v in keys.values() if v > 1), misses, calls)
 
 
+def run_manual(count: int, *, faults: bool, timeout: float, seed: int = 42) -> RunResult:
+    """``count`` manual posts (one digest per channel) asked for at the same moment, as admins would."""
+    with tempfile.TemporaryDirectory() as folder, FakeSlack(seed=seed) as fake:
+        store = SQLiteStore(Path(folder) / "newsbot.db")
+        now = datetime.now(UTC)
+        specs = [DigestSpec(name=f"manual-{n:03d}", channel=f"C9{n:05d}") for n in range(count)]
+        for spec in specs:
+            store.save_digest(spec, actor="bench", now=now - timedelta(minutes=10))
+        if faults:
+            _inject_faults(fake)
+        poster = SlackPoster(
+            make_client("xoxb-bench", fake.url, timeout=10),
+            PostingHealth(),
+            reader=make_read_client("xoxb-bench", fake.url, timeout=10),
+        )
+        posting = PostingService(store, poster, compose, owner="bench")
+        manual = ManualPosts(posting, store, clock=lambda: datetime.now(UTC))
+        told: dict[str, PostOutcome] = {}
+        lock = threading.Lock()
+        started = time.monotonic()
+
+        def ask(spec: DigestSpec) -> None:
+            def report(outcome: PostOutcome) -> None:
+                with lock:
+                    told[spec.name] = outcome
+
+            outcome = manual.post(spec, datetime.now(UTC), report=report)
+            if outcome.status not in (PostStatus.DEFERRED, PostStatus.BUSY):
+                report(outcome)
+
+        askers = [threading.Thread(target=ask, args=(spec,)) for spec in specs]
+        for thread in askers:
+            thread.start()
+        for thread in askers:
+            thread.join()
+        finished: float | None = None
+        while time.monotonic() - started < timeout:
+            with lock:
+                if len(told) == count:
+                    finished = time.monotonic() - started
+                    break
+            time.sleep(0.02)
+        manual.stop()
+
+        keys = _messages_per_key(fake)
+        misses = 0
+        for spec in specs:
+            record = store.last_posted("", spec.name)
+            said = told.get(spec.name)
+            if (
+                said is None
+                or said.status is not PostStatus.POSTED
+                or record is None
+                or keys[record.post_key] == 0
+            ):
+                misses += 1
+        calls = Counter((c.method, c.fault or "ok") for c in fake.calls)
+        store.close()
+        return RunResult(finished, count, sum(v - 1 for v in keys.values() if v > 1), misses, calls)
+
+
+def bench_manual(count: int = 200, timeout: float = 120.0, seed: int = 42) -> bool:
+    """Manual posts (`/news-admin post`) under the same faults; True when 0 duplicates/misses."""
+    print(f"manual posts: {count} `/news-admin post` requests at the same moment, {count} channels")
+    baseline = run_manual(count, faults=False, timeout=timeout)
+    print(_line("baseline (no faults):", baseline, "settled and reported"))
+    faulty = run_manual(count, faults=True, timeout=timeout, seed=seed)
+    print(_line("with injected faults:", faulty, "settled and reported"))
+    print("  calls to the stand-in in the faulty run:")
+    for line in _calls_summary(faulty.calls):
+        print(line)
+    ok = all(r.seconds is not None and r.duplicates == 0 and r.misses == 0 for r in (baseline, faulty))
+    print("  result:", "OK (no duplicate, no miss, every asker told)" if ok else "FAILED")
+    return ok
+
+
+def _inject_faults(fake: FakeSlack) -> None:
+    fake.set_fault_rates(
+        rate_limited=RATE_LIMITED,
+        server_error=SERVER_ERROR,
+        server_error_after=SERVER_ERROR_AFTER,
+        retry_after=1,
+    )
+
+
+def _messages_per_key(fake: FakeSlack) -> Counter[str]:
+    keys: Counter[str] = Counter()
+    for messages in fake.all_messages().values():
+        for message in messages:
+            keys[message["metadata"]["event_payload"]["post_key"]] += 1
+    return keys
+
+
 def _all_posted(store: SQLiteStore, count: int, occurrence: datetime) -> bool:
     for n in range(count):
         record = store.get_post("", f"digest-{n:03d}", occurrence)
@@ -122,10 +212,10 @@ def _all_posted(store: SQLiteStore, count: int, occurrence: datetime) -> bool:
     return True
 
 
-def _line(label: str, result: RunResult) -> str:
+def _line(label: str, result: RunResult, verb: str = "posted") -> str:
     took = f"{result.seconds:6.2f} s" if result.seconds is not None else "NOT ALL POSTED"
     return (
-        f"  {label:<22} all {result.occurrences} posted in {took}  "
+        f"  {label:<22} all {result.occurrences} {verb} in {took}  "
         f"duplicates {result.duplicates}  misses {result.misses}"
     )
 
@@ -175,6 +265,7 @@ def _news_latency() -> Any:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--digests", type=int, default=200)
+    parser.add_argument("--manual", type=int, default=200, help="manual posts (0: skip that part)")
     parser.add_argument("--tick", type=int, default=15, help="seconds between scheduler ticks")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=42, help="seed of the stand-in's random faults")
@@ -184,6 +275,9 @@ def main() -> int:
     # slack_sdk logs every injected 500's HTML body at ERROR; the poster already handles them.
     logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)
     ok = bench_digests(args.digests, args.tick, args.timeout, args.seed)
+    if args.manual:
+        print()
+        ok = bench_manual(args.manual, args.timeout, args.seed) and ok
     latency = None if args.skip_news else _news_latency()
     if latency is not None:
         print()

@@ -10,6 +10,11 @@ from a queue (``fail``) or at random rates (``set_fault_rates``):
 - ``Fault.error(code)``: HTTP 200 with ``{"ok": false, "error": code}``; nothing happens.
 - ``Fault.slow(seconds)``: the call takes effect, then the answer is delayed (a client timeout
   after Slack posted).
+- ``Fault.reset(after=False)``: the connection is reset without an answer (before, or with
+  ``after`` once, the call took effect).
+
+response_url requests take faults too (method name ``"response_url"``); an ``in_channel`` answer
+to a response URL bound to a channel (``response_url(key, channel=…)``) lands in that channel.
 
 Channels are lenient: an unknown C…/G… ID is created on first use as a public channel the bot is in;
 ``add_channel`` declares private, archived or not-joined channels to exercise the error paths.
@@ -25,12 +30,15 @@ Users, direct messages and history paging: see tests/fakeslack_workspace.py; vie
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,7 +52,7 @@ __all__ = ["BOT_ID", "BOT_USER", "TEAM_ID", "Call", "Channel", "FakeSlack", "Fau
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    kind: str  # ratelimited | server_error | server_error_after | error | slow
+    kind: str  # ratelimited | server_error | server_error_after | error | slow | reset | reset_after
     retry_after: int = 1
     code: str = ""
     delay: float = 0.0
@@ -68,6 +76,11 @@ class Fault:
     @classmethod
     def slow(cls, seconds: float) -> Fault:
         return cls("slow", delay=seconds)
+
+    @classmethod
+    def reset(cls, *, after: bool = False) -> Fault:
+        """The connection is reset with no answer; ``after``: once the call has taken effect."""
+        return cls("reset_after" if after else "reset")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +124,7 @@ class FakeSlack:
         self._revoked: set[str] = set()
         self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
         self._responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._response_channels: dict[str, str] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -155,7 +169,11 @@ class FakeSlack:
     def url(self) -> str:
         return f"{self.base}/api/"
 
-    def response_url(self, key: str) -> str:
+    def response_url(self, key: str, *, channel: str | None = None) -> str:
+        """A response URL; with ``channel``, its in_channel answers are stored as channel messages."""
+        if channel is not None:
+            with self._lock:
+                self._response_channels[key] = channel
         return f"{self.base}/response/{key}"
 
     # --- setup ----------------------------------------------------------------------------------
@@ -184,6 +202,20 @@ class FakeSlack:
             self._teams[team].channels[channel_id] = Channel(
                 channel_id, name or channel_id.lower(), is_private, is_member, is_archived
             )
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Where message ts come from (seconds since the epoch; default the wall clock)."""
+        with self._lock:
+            self._workspace.clock = clock
+
+    def add_messages(self, channel: str, count: int, *, user: str = "UOTHER01") -> None:
+        """``count`` messages from someone else arrive in ``channel`` (a busy channel)."""
+        with self._lock:
+            found = self._workspace.lookup(channel, create=True)
+            assert found is not None, f"unknown channel {channel}"
+            for n in range(count):
+                ts = self._workspace._next_ts()
+                found.messages.append({"type": "message", "ts": ts, "user": user, "text": f"chatter {n}"})
 
     def add_user(
         self,
@@ -332,11 +364,7 @@ class FakeSlack:
             params.update(parse_qsl(raw.decode("utf-8")))
         headers = dict(request.headers.items())
         if parts.path.startswith("/response/"):
-            key = parts.path.removeprefix("/response/")
-            with self._lock:
-                self._responses[key].append(params)
-                self._calls.append(Call("response_url", params, headers, 200, None))
-            self._send(request, _Reply(200, {"ok": True}))
+            self._respond(request, parts.path.removeprefix("/response/"), params, headers)
             return
         method = parts.path.removeprefix("/api/")
         token = _bearer(headers) or str(params.get("token") or "")
@@ -346,6 +374,14 @@ class FakeSlack:
             revoked = token in self._revoked
         if revoked and fault is None:
             fault = Fault.error("token_revoked")
+        if fault is not None and fault.kind in ("reset", "reset_after"):
+            if fault.kind == "reset_after":
+                with self._lock:
+                    self._teams[team].call(method, params)
+            with self._lock:
+                self._calls.append(Call(method, params, headers, 0, fault.kind, team))
+            _reset(request)
+            return
         reply, delay = self._apply(method, params, fault, team)
         with self._lock:
             self._calls.append(
@@ -354,6 +390,41 @@ class FakeSlack:
         if delay:
             time.sleep(delay)
         self._send(request, reply)
+
+    def _respond(
+        self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        """A response_url: faults as for the Web API; an in_channel answer lands in a bound channel."""
+        fault = self._next_fault("response_url")
+        kind = fault.kind if fault else None
+        taken = kind not in ("ratelimited", "server_error", "error", "reset")
+        with self._lock:
+            if taken:
+                self._responses[key].append(params)
+                channel = self._response_channels.get(key)
+                if channel is not None and params.get("response_type") == "in_channel":
+                    found = self._workspace.lookup(channel, create=True)
+                    assert found is not None
+                    blocks = params.get("blocks") or []
+                    found.messages.append(
+                        {
+                            "type": "message",
+                            "ts": self._workspace._next_ts(),
+                            "user": BOT_USER,
+                            "bot_id": BOT_ID,
+                            "text": params.get("text", ""),
+                            "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                        }
+                    )
+            status = {"ratelimited": 429, "server_error": 500, "server_error_after": 500}.get(kind or "", 200)
+            self._calls.append(Call("response_url", params, headers, status, kind))
+        if kind in ("reset", "reset_after"):
+            _reset(request)
+            return
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        retry = {"Retry-After": str(fault.retry_after)} if kind == "ratelimited" and fault else {}
+        self._send(request, _Reply(status, {"ok": status == 200}, retry))
 
     def _send(self, request: BaseHTTPRequestHandler, reply: _Reply) -> None:
         if reply.status >= 500:
@@ -437,6 +508,18 @@ class FakeSlack:
 def _bearer(headers: dict[str, str]) -> str:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     return value.removeprefix("Bearer ").strip() if value.startswith("Bearer ") else ""
+
+
+def _reset(request: BaseHTTPRequestHandler) -> None:
+    """Close the connection with a TCP reset (SO_LINGER 0) and no answer."""
+    sock = request.connection
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+    request.close_connection = True
+    request.wfile = io.BytesIO()  # what the handler still flushes goes nowhere
 
 
 @contextmanager

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +50,7 @@ class Workspace:
         self.users: dict[str, dict[str, Any]] = {}
         self.ephemeral: list[dict[str, Any]] = []
         self.views = Views(team_id, bot_id)
+        self.clock: Callable[[], float] = time.time  # seconds since the epoch, for message ts
         self.departed: dict[str, str] = {}  # user ID -> error answered when posting to their DM
         self.keep_profile: set[str] = set()  # departed users whose users.info answers deleted: true
         self._ts = 0
@@ -88,8 +91,10 @@ class Workspace:
         }
 
     def _next_ts(self) -> str:
-        self._ts += 1
-        return f"{1_700_000_000 + self._ts}.{self._ts:06d}"
+        """Slack's ts: the time of posting in microseconds (``clock``, default the wall clock),
+        strictly increasing."""
+        self._ts = max(self._ts + 1, int(self.clock() * 1_000_000))
+        return f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
 
     def channel_id(self, ref: str) -> str | None:
         ref = ref.removeprefix("#")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.articles import sample_dir
 from bot.cli import main
-from bot.commands import check
+from bot.commands import inputs
 from tests.articles_helpers import REPO
 
 
@@ -147,7 +147,7 @@ def test_progress_only_on_a_terminal_and_not_with_json(
         write_article(tmp_path, f"{n}.md", f"T{n}", f"https://e.com/{n}")
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    monkeypatch.setattr(check, "PROGRESS_MIN_FILES", 2)
+    monkeypatch.setattr(inputs, "PROGRESS_MIN_FILES", 2)
     assert main(["check", "--articles", str(tmp_path), *(["--json"] if as_json else [])]) == 0
     shown = "parsing article files: 3/3" in terminal.getvalue()
     assert shown is not as_json

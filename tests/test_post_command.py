@@ -155,5 +155,36 @@ def test_an_unreachable_slack_fails_at_once_saying_so(
     assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 1
 
     out = capsys.readouterr().out
-    assert "retrying" not in out  # only a short 429 is waited out
-    assert out.strip().endswith("ai-daily -> C100: deferred (Slack unreachable: Connection refused)")
+    assert "waiting" not in out  # only 429s are waited out
+    assert out.strip().endswith("ai-daily -> C100: failed (Slack unreachable: Connection refused)")
+
+
+def test_post_reads_the_folders_given_like_the_other_commands(
+    env: Path, tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other-articles"
+    other.mkdir()
+    write_article(other, 7, NOW - timedelta(hours=1))
+    monkeypatch.setenv("NEWSBOT_ARTICLES", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("NEWSBOT_DIGESTS", str(tmp_path / "nowhere-digests"))
+    (tmp_path / "file-digests").mkdir()
+
+    argv = ["post", "ai-daily", "--now", NOW.isoformat(), "--articles", str(other)]
+    assert main([*argv, "--digests", str(tmp_path / "file-digests")]) == 0
+
+    [message] = fake_slack.messages("C100")
+    assert "news7.example.com/story-7" in str(message["blocks"])
+
+
+def test_post_under_two_429s_and_a_500_waits_and_reports_posted(
+    env: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_slack.fail("chat.postMessage", Fault.rate_limited(1), Fault.rate_limited(1), Fault.server_error())
+
+    assert main(["post", "ai-daily", "--now", NOW.isoformat()]) == 0
+
+    assert len(fake_slack.messages("C100")) == 1
+    out = capsys.readouterr().out
+    assert out.count("waiting until") == 2 and out.strip().endswith(
+        "ai-daily -> C100: posted ts=" + (fake_slack.messages("C100")[0]["ts"])
+    )

@@ -284,7 +284,33 @@ def test_disabled_digest_is_not_posted(fake_slack: FakeSlack, store: SQLiteStore
 
 
 def test_status_sets_cover_every_status_once() -> None:
-    """Each status is settled, owed a retry, or neither (busy, disabled): never both."""
+    """Each status is settled, owed a retry, or neither (busy, disabled, a given-up manual post)."""
     assert not DONE_STATUSES & RETRY_STATUSES
-    assert {PostStatus.BUSY, PostStatus.DISABLED} == set(PostStatus) - DONE_STATUSES - RETRY_STATUSES
+    assert {PostStatus.BUSY, PostStatus.DISABLED, PostStatus.FAILED} == set(
+        PostStatus
+    ) - DONE_STATUSES - RETRY_STATUSES
     assert f"{PostStatus.POSTED}" == "posted"  # logs and JSON show the plain word
+
+
+def test_crash_after_slack_accepted_then_250_messages_still_one_digest(
+    fake_slack: FakeSlack, store: SQLiteStore
+) -> None:
+    """The dead process's post is older than the newest 200 messages: the history check pages back
+    to the claim's first attempt (``oldest=``) and finds it."""
+    moment = [NOW.timestamp()]
+    fake_slack.set_clock(lambda: moment[0])
+    dead = make_service(fake_slack, store, owner="dead")
+    claim = store.claim("", "ai", OCC, channel="C100", owner="dead", now=NOW, lease=LEASE)
+    assert claim is not None
+    dead.poster.post("C100", {"text": "digest"}, post_key=claim.post_key, check_history=False)
+    moment[0] += 60
+    fake_slack.add_messages("C100", 250)
+    moment[0] += LEASE.total_seconds()
+
+    outcome = make_service(fake_slack, store, owner="alive").post_occurrence(spec(), OCC, now=NOW + LEASE)
+
+    digests = [m for m in fake_slack.messages("C100") if m.get("metadata")]
+    assert outcome.status == "posted" and [m["ts"] for m in digests] == [outcome.ts]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    pages = fake_slack.calls_to("conversations.history")
+    assert len(pages) == 2 and float(pages[0].params["oldest"]) <= OCC.timestamp()

@@ -19,6 +19,7 @@ from bot.commands.run import serve
 from bot.digests.spec import DigestSpec
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.store.base import PostRecord
 from bot.store.sqlite import SQLiteStore
 from tests.fakeslack import FakeSlack, Fault
 from tests.slackbot import (
@@ -238,3 +239,112 @@ def _environ(tmp_path: Path, fake_slack: FakeSlack, port: int, **extra: str) -> 
         "NEWSBOT_DIGESTS": str(tmp_path / "digests"),
         **extra,
     }
+
+
+def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """`newsbot run` dies (SIGKILL) after Slack stored the digest but before its answer arrived, so
+    the store still shows a claim; 250 messages arrive. The restart takes the dead process's claim
+    over at once, pages the channel's history back to the occurrence, finds the message by its post
+    key and records it: one digest, posted once."""
+    now = datetime.now(UTC)
+    write_articles(tmp_path / "articles", now)
+    occurrence = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
+    store = SQLiteStore(tmp_path / "bot.db")
+    at = dt_time(occurrence.hour, occurrence.minute)
+    spec = DigestSpec(name="ai", channel="C100", time=at, source="slack", created_by="UADMIN")
+    store.save_digest(spec, actor="UADMIN", now=occurrence - timedelta(days=1))
+    store.close()
+    fake_slack.fail("chat.postMessage", Fault.slow(60))  # stored at once; the answer never comes in time
+    environ = _environ(tmp_path, fake_slack, free_port(), SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    first = start(tmp_path, environ)
+    try:
+        sent = wait_for(lambda: fake_slack.messages("C100"), timeout=30)
+        first.send_signal(signal.SIGKILL)
+        early, _ = first.communicate(timeout=30)
+        assert sent, early
+        fake_slack.add_messages("C100", 250)  # a busy channel: the digest is now past the newest 200
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+
+    second = start(tmp_path, {**environ, "PORT": str(free_port())})
+    try:
+        check = SQLiteStore(tmp_path / "bot.db")
+        try:
+            posted = wait_for(
+                lambda: (
+                    (r := check.get_post("", "ai", occurrence)) is not None and r.status == "posted" and r
+                ),
+                timeout=30,
+            )
+        finally:
+            check.close()
+        second.send_signal(signal.SIGTERM)
+        output, _ = second.communicate(timeout=30)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.communicate()
+    assert posted, output
+    [message] = [m for m in fake_slack.messages("C100") if m.get("metadata")]
+    assert posted.ts == message["ts"] and posted.attempts == 2
+    assert len(fake_slack.calls_to("conversations.history")) >= 2  # paged back past 200 messages
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert "found from an earlier attempt" in output
+
+
+def _posted(store: SQLiteStore, occurrence: datetime) -> PostRecord | None:
+    record = store.get_post("", "ai", occurrence)
+    return record if record is not None and record.status == "posted" else None
+
+
+def test_a_manual_post_deferred_when_newsbot_was_killed_is_posted_after_the_restart_and_the_admin_told(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    now = datetime.now(UTC)
+    write_articles(tmp_path / "articles", now)
+    store = SQLiteStore(tmp_path / "bot.db")
+    later = (now + timedelta(hours=12)).time().replace(second=0, microsecond=0)  # nothing scheduled soon
+    spec = DigestSpec(name="newsroom", channel="CNEWS0001", time=later, source="slack", created_by="UADMIN")
+    store.save_digest(spec, actor="UADMIN", now=now - timedelta(minutes=1))
+    store.close()
+    fake_slack.add_user("UADMIN", is_admin=True)
+    fake_slack.add_channel("CNEWS0001", "newsroom")
+    fake_slack.fail("chat.postMessage", Fault.rate_limited(retry_after=3))
+    port = free_port()
+    environ = _environ(
+        tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET, NEWSBOT_ADMINS="UADMIN"
+    )
+    first = start(tmp_path, environ)
+    try:
+        assert wait_for(lambda: _health(f"http://127.0.0.1:{port}"), timeout=20)
+        body = command_body(
+            "/news-admin", "post", user="UADMIN", response_url=fake_slack.response_url("post")
+        )
+        assert http(f"http://127.0.0.1:{port}/slack/events", body, signed_headers(body)).status == 200
+        [answer] = wait_for(lambda: fake_slack.responses("post"), timeout=10)
+        assert "retrying" in answer["text"]
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+
+    second = start(tmp_path, {**environ, "PORT": str(free_port())})
+    try:
+        told = wait_for(lambda: fake_slack.dm_messages("UADMIN"), timeout=30)
+        second.send_signal(signal.SIGTERM)
+        output, _ = second.communicate(timeout=30)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.communicate()
+    assert told, output
+    assert "Posted *newsroom*" in told[0]["text"] and "after Slack asked me to wait" in told[0]["text"]
+    digests = [m for m in fake_slack.messages("CNEWS0001") if m.get("metadata")]
+    assert len(digests) == 1
+    assert "resuming the manual post of 'newsroom'" in output

@@ -460,3 +460,32 @@ def test_run_forever_retries_a_deferred_post_before_the_next_tick(
         stop.set()
         thread.join(timeout=5)
     assert len(fake_slack.messages("C100")) == 1
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["reset-before", "reset-after-posting"])
+def test_a_connection_reset_posts_the_digest_once(
+    fake_slack: FakeSlack, store: SQLiteStore, after: bool
+) -> None:
+    add_digest(store)
+    fake_slack.fail("chat.postMessage", Fault.reset(after=after))
+    scheduler = make_scheduler(fake_slack, store, retries=1)
+
+    assert statuses(scheduler.tick(utc(11, 27, 8))) == ["posted"]
+
+    assert list(post_keys(fake_slack).values()) == [1]
+    assert len(fake_slack.calls_to("chat.postMessage")) == (1 if after else 2)
+
+
+def test_a_revoked_token_holds_the_digest_until_it_works_then_posts_once(
+    fake_slack: FakeSlack, store: SQLiteStore
+) -> None:
+    add_digest(store)
+    fake_slack.fail("chat.postMessage", Fault.error("token_revoked"))
+    fake_slack.fail("auth.test", Fault.error("token_revoked"))
+    scheduler = make_scheduler(fake_slack, store)
+
+    assert statuses(scheduler.tick(utc(11, 27, 8))) == ["paused"]
+    assert statuses(scheduler.tick(utc(11, 27, 8, 5))) == ["paused"]  # auth.test still refuses
+    assert statuses(scheduler.tick(utc(11, 27, 8, 10))) == ["posted"]
+
+    assert list(post_keys(fake_slack).values()) == [1]

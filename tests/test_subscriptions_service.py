@@ -96,7 +96,9 @@ def service(
     def preview(spec: DigestSpec, now: datetime) -> Mapping[str, Any]:
         return {"text": f"{spec.name} at {now:%H:%M}", "blocks": []}
 
-    def post_now(spec: DigestSpec, now: datetime) -> PostOutcome:
+    def post_now(
+        spec: DigestSpec, now: datetime, *, report: object = None, asked_by: str = ""
+    ) -> PostOutcome:
         posted.append((spec.name, now))
         return PostOutcome(PostStatus.POSTED, ts="1.2", digest=spec.name, occurrence=now)
 

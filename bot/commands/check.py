@@ -9,22 +9,20 @@ which shows each such byte as a backslash escape such as ``\\xff``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from bot.articles import LoadResult, default_cache_path, display_path, load_articles
+from bot.articles import LoadResult, display_path
 from bot.commands import inputs
 from bot.commands.inputs import no_articles_message
 from bot.digests.files import read_digest_folder
 from bot.errors import ConfigError
 from bot.services.catalog import build_snapshot, load_templates
-
-# Below this many files a load is quick enough that a progress line would only flicker.
-PROGRESS_MIN_FILES = 3000
 
 
 def register(subparsers: Any) -> None:
@@ -54,11 +52,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     roots = inputs.article_roots(args)
-    cache_path = inputs.folders().cache_path or default_cache_path(roots)
-    progress = _ProgressLine(sys.stderr) if not args.json and sys.stderr.isatty() else None
-    result = load_articles(roots, cache_path=cache_path, progress=progress)
-    if progress is not None:
-        progress.finish()
+    # --json output is for programs: no progress line even on a terminal.
+    result = inputs.load_all(roots, stream=None if not args.json else io.StringIO())
     digests = check_digests(_digests_folder(args), result)
     from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
 
@@ -188,23 +183,3 @@ def _print_text(result: LoadResult, roots: list[Path]) -> None:
             print(printable(f"  {warning}"))
         if len(result.warnings) > 50:
             print(f"  ... and {len(result.warnings) - 50} more (see --json)")
-
-
-class _ProgressLine:
-    """A self-overwriting "parsed n/N files" line on a terminal, shown only for large loads."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < PROGRESS_MIN_FILES:
-            return
-        self.stream.write(f"\rparsing article files: {done}/{total}")
-        self.stream.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()

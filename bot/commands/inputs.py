@@ -7,17 +7,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from bot.articles import LoadResult, display_path, load_articles
+from bot.articles import LoadResult, default_cache_path, display_path, load_articles
 from bot.compose.terminal import render_text
 from bot.errors import QueryError
 from bot.settings import Folders, split_paths
 
-SKIPPED_SHOWN = 20
+# Below this many files a load is quick enough that a progress line would only flicker.
+PROGRESS_MIN_FILES = 3000
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
@@ -92,6 +94,17 @@ def digests_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.enviro
     return chosen.expanduser() if chosen is not None else folders(environ).digests_dir
 
 
+def checked_digests_dir(args: argparse.Namespace, *, needed: bool) -> Path:
+    """``digests_dir``, which must be a folder when it was given (--digests) or is ``needed``."""
+    folder = digests_dir(args)
+    if (needed or getattr(args, "digests", None) is not None) and not folder.is_dir():
+        raise QueryError(
+            f"Digests folder {folder.absolute()} does not exist or is not a folder: "
+            "set it with --digests DIR or NEWSBOT_DIGESTS"
+        )
+    return folder
+
+
 def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
     """Why nothing is usable, and what would be: for a load that produced no article at all."""
     where = ", ".join(str(root) for root in roots)
@@ -106,17 +119,68 @@ def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
     )
 
 
+def load_all(roots: list[Path], *, stream: TextIO | None = None) -> LoadResult:
+    """The one load every command makes: the parse cache `newsbot run` uses, and on a terminal
+    (``stream``, default stderr, a tty) a progress line with rate and ETA for a large load."""
+    out = sys.stderr if stream is None else stream
+    cache_path = folders().cache_path or default_cache_path(roots)
+    progress = ProgressLine(out) if out.isatty() else None
+    result = load_articles(roots, cache_path=cache_path, progress=progress)
+    if progress is not None:
+        progress.finish()
+    return result
+
+
 def load(roots: list[Path]) -> LoadResult:
-    """The articles of the folders; each skipped file is reported on stderr.
-    QueryError when not one article is usable (nothing to compose from)."""
-    result = load_articles(roots)
-    for skipped in result.skipped[:SKIPPED_SHOWN]:
-        print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
-    if len(result.skipped) > SKIPPED_SHOWN:
-        print(f"… and {len(result.skipped) - SKIPPED_SHOWN} more skipped files", file=sys.stderr)
+    """The articles of the folders for query, preview and demo: skipped files get one summary line
+    on stderr (`newsbot check` lists each). QueryError when not one article is usable."""
+    result = load_all(roots)
+    line = skipped_summary(result, roots)
+    if line:
+        print(line, file=sys.stderr)
     if not result.articles:
         raise QueryError(no_articles_message(result, roots))
     return result
+
+
+def skipped_summary(result: LoadResult, roots: list[Path]) -> str | None:
+    """One line about the skipped files: the file and reason when there is one, else how many."""
+    if not result.skipped or not result.articles:  # none usable: no_articles_message says it all
+        return None
+    if len(result.skipped) == 1:
+        [only] = result.skipped
+        return f"skipped {display_path(only.path)}: {only.reason}"
+    where = os.pathsep.join(str(root) for root in roots)
+    return (
+        f"skipped {len(result.skipped)} of {result.files} article files that cannot be used "
+        f"(`newsbot check --articles {where}` lists each and why)"
+    )
+
+
+class ProgressLine:
+    """A self-overwriting "parsing article files: n/N (rate files/s, ETA s)" line on a terminal,
+    shown only for loads of at least PROGRESS_MIN_FILES files to parse."""
+
+    def __init__(self, stream: TextIO, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream
+        self.shown = False
+        self._monotonic = monotonic
+        self._started = monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        elapsed = max(self._monotonic() - self._started, 1e-6)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate > 0 else 0.0
+        self.stream.write(f"\rparsing article files: {done}/{total} ({rate:,.0f} files/s, ETA {eta:.0f} s)  ")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def print_payload(payload: dict[str, Any], *, as_json: bool) -> None:

@@ -3,29 +3,29 @@
 The occurrence is the current time (or --now); the digest carries what the channel has not seen yet,
 and an empty one is not posted. A digest name selects that digest; a channel (#name, C0123 or
 <#C0123|name>) selects every digest of that channel. A short 429 is waited out here: a command line
-has no other channel to hold up.
+has no other channel to hold up, and a 5xx or timeout is retried after the history check, exactly
+once, as `/news-admin post` does: the command waits (at most 10 minutes) until the post is settled or
+given up, and says which.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import channel_refs
+from bot.commands import inputs
 from bot.commands.inputs import parse_now
 from bot.digests.spec import DigestSpec
 from bot.errors import QueryError
 from bot.settings import DEFAULT_DOTENV, Settings
 
 if TYPE_CHECKING:  # the Slack stack loads only when the command runs
-    from bot.services.posting import PostingService
-
-MAX_WAIT = timedelta(seconds=60)
-MAX_TRIES = 4
+    from bot.services.manual import ManualPosts
+    from bot.services.posting import PostOutcome
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +41,12 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="ISO8601",
         help="the time to post as, e.g. 2026-03-29T08:00:00+02:00 (no offset = UTC; default: the clock)",
+    )
+    inputs.add_articles_arg(parser)
+    parser.add_argument(
+        "--digests",
+        metavar="DIR",
+        help="digests folder (default: $NEWSBOT_DIGESTS, else ./digests)",
     )
     parser.set_defaults(handler=run)
 
@@ -71,39 +77,48 @@ def select_digests(
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `newsbot --help` and the other commands need not load the Slack stack.
+    from bot.services.manual import ManualPosts
     from bot.wiring import build_services, utc_now
 
-    settings = Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV, require_signing_secret=False)
+    environ = dict(os.environ)
+    if args.articles is not None:
+        environ["NEWSBOT_ARTICLES"] = os.pathsep.join(str(p) for p in inputs.article_roots(args))
+    if args.digests is not None:
+        environ["NEWSBOT_DIGESTS"] = args.digests
+    settings = Settings.from_env(environ, dotenv_path=DEFAULT_DOTENV, require_signing_secret=False)
     services = build_services(settings)
     try:
         services.reload()
         now: datetime = args.now or utc_now()
         specs = select_digests(services.store.list_digests(), args.target, services.poster.resolve_channel)
         failures = 0
-        for spec in specs:
-            failures += not _post_one(services.posting, spec, now)
+        # Someone waits at the terminal: 429s are waited out (bounded), while a Slack that still
+        # fails after the poster's own quick retries is reported at once, not backed off for minutes.
+        manual = ManualPosts(services.posting, services.store, clock=utc_now, retry_failures=False)
+        try:
+            for spec in specs:
+                failures += not _post_one(manual, spec, now)
+        finally:
+            manual.stop()
         return 1 if failures else 0
     finally:
         services.close()
 
 
-def _post_one(posting: PostingService, spec: DigestSpec, now: datetime) -> bool:
+def _post_one(manual: ManualPosts, spec: DigestSpec, now: datetime) -> bool:
     """Post one digest; True when it is settled (posted, already posted, or nothing new)."""
     # Imported here for the same reason as in run().
     from bot.services.posting import DONE_STATUSES
 
-    occurrence = now
-    for _ in range(MAX_TRIES):
-        outcome = posting.post_occurrence(spec, occurrence, now=now, manual=True)
-        wait = outcome.retry_at - now if outcome.retry_at is not None else None
-        # Only a short 429 is waited out; an unreachable Slack has had its retries by now.
-        if not outcome.rate_limited or wait is None or wait > MAX_WAIT:
-            break
-        print(f"{spec.name}: {outcome.detail}; retrying in {wait.total_seconds():.0f}s")
-        time.sleep(max(0.0, wait.total_seconds()))
-        now += wait
+    def progress(outcome: PostOutcome) -> None:
+        wait = f" until {outcome.retry_at:%H:%M:%S} UTC" if outcome.retry_at else ""
+        print(f"{spec.name}: {outcome.status} ({outcome.detail}); waiting{wait}", flush=True)
+
+    outcome = manual.post_and_wait(spec, now, progress=progress)
     where = channel_refs.plain(spec.channel)
     extra = f" ts={outcome.ts}" if outcome.ts else ""
     detail = f" ({outcome.detail})" if outcome.detail else ""
     print(f"{spec.name} -> {where}: {outcome.status}{extra}{detail}")
+    if outcome.uncertain:
+        print(f"{spec.name}: Slack may have received it without confirming; look in {where} first")
     return outcome.status in DONE_STATUSES

@@ -59,10 +59,10 @@ def run(args: argparse.Namespace) -> int:
             "(leave it out for every topic)"
         )
     now = inputs.clock(args)
+    digests = inputs.checked_digests_dir(args, needed=bool(args.digest))
     loaded = inputs.load(inputs.article_roots(args))
     snapshot = build_snapshot(loaded.articles)
     index = snapshot.index
-    digests = inputs.digests_dir(args)
     templates = load_templates(digests)
     spec = _spec(args, digests, snapshot, templates.names())
     digest = compose_digest(index, spec, now, since=None, max_items=args.max_items)

@@ -20,7 +20,10 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app
+from bot.digests.spec import DigestSpec
 from bot.errors import ConfigError, NewsbotError
+from bot.listeners.news_admin_command import follow_up_text
+from bot.services.posting import PostOutcome
 from bot.settings import DEFAULT_DOTENV, Settings, configure_logging
 from bot.wiring import Services, build_services
 
@@ -119,6 +122,11 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
             log.error("Slack did not confirm the bot token (%s)", services.health.reason or "no answer")
         services.reload.sync_file_digests(snapshot)
         app = build_app(settings, services)
+        # Manual posts an earlier process was still retrying when it died: retried here, and the
+        # admin who asked hears how they ended in a direct message (their response_url is gone).
+        services.manual.resume(
+            services.clock(), lambda user, spec, outcome: _tell(services, user, spec, outcome)
+        )
         if handle_signals:
             _install_signals(stop, reload_now)
         # The front end first: a port that is taken stops start-up before anything is posted.
@@ -177,6 +185,11 @@ def _feed_poller(settings: Settings, services: Services) -> FeedPoller | None:
         clock=services.clock,
         known_topics=lambda: services.catalog.current().matcher.topics,
     )
+
+
+def _tell(services: Services, user: str, spec: DigestSpec, outcome: PostOutcome) -> None:
+    if user:
+        services.poster.notify(user, follow_up_text(spec, outcome))
 
 
 def _reload(services: Services) -> None:

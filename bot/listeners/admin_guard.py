@@ -25,10 +25,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.errors import QueryError
 from bot.grammar.news_admin import USAGES, parse_admin_command
 from bot.listeners.team import TeamKeys, request_team
+from bot.slack.client import make_read_client
 
 OPEN_VERBS = frozenset({"list", "preview", "help"})
 DEFAULT_TTL_SECONDS = 300.0
 USERS_INFO_TIMEOUT = 2
+USERS_INFO_MAX_WAIT = 1.0  # the longest Retry-After waited out before the ack
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,10 @@ class AdminGuard:
         try:
             # A short timeout of its own: this runs before the command is acknowledged, and Slack
             # gives up on an acknowledgement after 3 s.
-            quick = WebClient(token=client.token, base_url=client.base_url, timeout=USERS_INFO_TIMEOUT)
+            # It retries one short 429 or 5xx (users.info is a read), within the same 3 s.
+            quick = make_read_client(
+                client.token or "", client.base_url, timeout=USERS_INFO_TIMEOUT, max_wait=USERS_INFO_MAX_WAIT
+            )
             user = quick.users_info(user=user_id).get("user") or {}
         except (SlackApiError, SlackClientError) as err:
             # Not cached: the next attempt asks again. Refusing is the safe answer meanwhile.

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
@@ -27,9 +29,17 @@ from bot.errors import (
 )
 from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
 from bot.listeners.team import TeamKeys, request_team
-from bot.services.posting import PostStatus
-from bot.services.subscriptions import DigestListing, PostNowResult, PreviewResult, SubscribeResult
+from bot.services.posting import PostOutcome, PostStatus
+from bot.services.subscriptions import (
+    DigestListing,
+    FollowUp,
+    PostNowResult,
+    PreviewResult,
+    SubscribeResult,
+)
 
+ANSWER_WAIT = 10.0  # seconds a follow-up waits for the command's own answer to go out
+RESPONSE_URL_USES = 5  # Slack: a response_url takes five messages in 30 minutes
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
@@ -70,7 +80,15 @@ class Subscriptions(Protocol):
     ) -> list[PreviewResult]: ...
 
     def post(
-        self, team_id: str, channel_id: str, channel_name: str | None, cmd: AdminCommand, now: datetime
+        self,
+        team_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        cmd: AdminCommand,
+        now: datetime,
+        *,
+        follow_up: FollowUp | None = None,
+        asked_by: str = "",
     ) -> list[PostNowResult]: ...
 
 
@@ -162,11 +180,30 @@ def posted_text(result: PostNowResult) -> str:
         PostStatus.ALREADY: f"{name} was already posted to {where} just now.",
         PostStatus.EMPTY: f"Nothing new to post for {name}: no matching story that {where} has not seen yet.",
         PostStatus.BUSY: f"{name} is being posted right now by another worker.",
-        PostStatus.DEFERRED: f"Slack asked me to wait; {name} will be retried shortly.",
+        PostStatus.DEFERRED: (
+            f"Slack could not take {name} just now ({escape(outcome.detail)}); I am retrying "
+            "and will tell you here how it went."
+        ),
         PostStatus.DISABLED: f"{name} is disabled: {escape(outcome.detail)}.",
         PostStatus.PAUSED: f"Posting is paused ({escape(outcome.detail)}); check the bot's token.",
+        PostStatus.FAILED: f"{name} was *not* posted to {where}: {escape(outcome.detail)}."
+        + (
+            " Slack may have received it without confirming: look in the channel before posting again."
+            if outcome.uncertain
+            else " Run `/news-admin post` again later."
+        ),
     }
+    if outcome.status is PostStatus.BUSY:
+        messages[PostStatus.BUSY] += " I will tell you here how it went."
     return messages.get(outcome.status, f"{name}: {escape(outcome.status)} {escape(outcome.detail)}")
+
+
+def follow_up_text(spec: DigestSpec, outcome: PostOutcome) -> str:
+    """How a post that was deferred at first ended."""
+    text = posted_text(PostNowResult(spec, outcome))
+    if outcome.status is PostStatus.POSTED:
+        return text.removesuffix(".") + " after Slack asked me to wait."
+    return text
 
 
 def channel_problem_text(err: ChannelProblem) -> str:
@@ -256,18 +293,25 @@ def register(
     """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
     ``teams``: which workspace's records a request uses (bot.listeners.team)."""
 
-    def admin(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    def admin(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         team_id = request_team(teams, context)
         user_id = str(command.get("user_id") or "")
+        answered = threading.Event()  # a follow-up never overtakes the command's own answer
+        follow_up = _follow_up(respond, client, user_id, answered)
         channel_id = str(command.get("channel_id") or "")
         channel_name = str(command.get("channel_name") or "") or None
         if channel_name in channel_refs.NAMELESS:
             channel_name = None
         try:
             cmd = parse_admin_command(str(command.get("text") or ""))
-            for message in _run(subscriptions, clock(), cmd, team_id, user_id, channel_id, channel_name):
+            for message in _run(
+                subscriptions, clock(), cmd, team_id, user_id, channel_id, channel_name, follow_up
+            ):
                 respond(message)
+            answered.set()
         except ChannelProblem as err:
             respond(ephemeral(f":warning: {inert(channel_problem_text(err))}"))
         except DigestProblem as err:
@@ -281,6 +325,32 @@ def register(
     app.command("/news-admin", middleware=[guard])(admin)
 
 
+def _follow_up(respond: Respond, client: WebClient, user_id: str, answered: threading.Event) -> FollowUp:
+    """Tell the person how a deferred post ended: ephemerally at the command's response_url (it takes
+    five messages in 30 minutes; the first went to the command's answer), else in a direct message."""
+    lock = threading.Lock()
+    uses = [1]
+
+    def tell(spec: DigestSpec, outcome: PostOutcome) -> None:
+        text = follow_up_text(spec, outcome)
+        answered.wait(ANSWER_WAIT)
+        with lock:
+            uses[0] += 1
+            fits = uses[0] <= RESPONSE_URL_USES
+        if fits:
+            try:
+                if respond(ephemeral(text)).status_code == 200:
+                    return
+            except Exception as err:  # noqa: BLE001 - the direct message below is the fallback
+                log.info("response_url follow-up failed: %r", err)
+        try:
+            client.chat_postMessage(channel=user_id, text=text)
+        except Exception as err:  # noqa: BLE001 - nothing left to try; the store holds the truth
+            log.warning("could not tell %s how the post of %r ended: %r", user_id, spec.name, err)
+
+    return tell
+
+
 def _run(
     admin: Subscriptions,
     now: datetime,
@@ -289,6 +359,7 @@ def _run(
     user_id: str,
     channel_id: str,
     channel_name: str | None,
+    follow_up: FollowUp | None = None,
 ) -> list[dict[str, Any]]:
     if cmd.action == "help":
         return [ephemeral(ADMIN_USAGE)]
@@ -330,6 +401,8 @@ def _run(
             )
         return shown
     if cmd.action == "post":
-        results = admin.post(team_id, channel_id, channel_name, cmd, now)
+        results = admin.post(
+            team_id, channel_id, channel_name, cmd, now, follow_up=follow_up, asked_by=user_id
+        )
         return [ephemeral("\n".join(posted_text(r) for r in results))]
     raise QueryError(f"Unknown command {cmd.action!r}. See `/news-admin help`.")

@@ -3,17 +3,22 @@
 The button's value identifies the query (its text and the instant it was answered), so the click
 re-composes the very answer the person saw instead of carrying the whole message in the value.
 The click posts it in the channel through the action's response_url (no channel membership needed)
-and then deletes the ephemeral copy.
+and then deletes the ephemeral copy. Slack failures are handled by bot.services.sharing (a 429 is
+waited out, a 5xx or dropped connection re-sent only when the channel's history shows the answer is
+not there: its "Shared by" note carries a block_id unique to the click); the person is told when it
+was not shared, or when Slack may have taken it without saying so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,6 +27,8 @@ from slack_bolt import Ack, App, Respond
 from bot.compose.limits import enforce
 from bot.errors import QueryError
 from bot.services.composing import QueryReply
+from bot.services.sharing import Delivery, deliver
+from bot.slack.webhooks import send_response
 
 SHARE_ACTION_ID = "newsbot_share"
 MAX_QUERY_CHARS = 300  # keeps the button value far below Slack's 2000 characters
@@ -66,14 +73,20 @@ def with_share_button(payload: dict[str, Any], value: str) -> dict[str, Any]:
     return enforce({**payload, "blocks": blocks})
 
 
-def shared_by(payload: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+def share_marker(click: tuple[str, str]) -> str:
+    """The block_id of the "Shared by" note: unique to the click, so the channel's history tells
+    whether the answer is there already."""
+    return "shared-by-" + hashlib.sha256("\0".join(click).encode()).hexdigest()[:24]
+
+
+def shared_by(payload: dict[str, Any], user: Mapping[str, Any], marker: str = "shared-by") -> dict[str, Any]:
     """The in-channel answer: says who shared it, in plain text (a mention would notify the person
     sharing; a name from the request is never read as markup there)."""
     name = _NOT_NAME.sub("", str(user.get("username") or user.get("name") or "")).strip()
     words = f"Shared by @{name} with /news" if name else "Shared with /news"
     note = {
         "type": "context",
-        "block_id": "shared-by",
+        "block_id": marker,
         "elements": [{"type": "plain_text", "text": words[:MAX_NOTE_CHARS], "emoji": False}],
     }
     return enforce({**payload, "blocks": [*payload.get("blocks", []), note]})
@@ -103,7 +116,28 @@ class Clicks:
             self._seen.pop(key, None)
 
 
-def register(app: App, queries: Answers) -> None:
+class History(Protocol):
+    """Whether the channel shows a message with that block (None: cannot tell); SlackPoster.find_block."""
+
+    def find_block(self, channel: str, block_id: str, since: datetime) -> bool | None: ...
+
+
+NOT_SHARED = "Sorry, Slack did not take the shared message ({reason}). Please try again."
+MAYBE_SHARED = (
+    "Slack did not confirm the shared message ({reason}) and I cannot read the channel to check: "
+    "look there before sharing again."
+)
+
+
+def register(
+    app: App,
+    queries: Answers,
+    history: History | None = None,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """``history``: reads the channel after an unconfirmed send (None: never re-send after one)."""
     clicks = Clicks()
 
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -122,19 +156,32 @@ def register(app: App, queries: Answers) -> None:
             clicks.forget(click)
             respond({"response_type": "ephemeral", "replace_original": False, "text": GONE})
             return
-        payload = shared_by(answer.payload, body.get("user") or {})
-        posted = respond({**payload, "response_type": "in_channel", "replace_original": False})
-        if posted.status_code != 200:
-            log.warning("sharing a /news answer failed: HTTP %s", posted.status_code)
-            clicks.forget(click)
-            respond(
-                {
-                    "response_type": "ephemeral",
-                    "replace_original": False,
-                    "text": "Sorry, Slack did not take the shared message. Please try again.",
-                }
-            )
+        marker = share_marker(click)
+        payload = shared_by(answer.payload, body.get("user") or {}, marker)
+        channel = str((body.get("channel") or {}).get("id") or "")
+        clicked = clock()
+
+        def in_channel() -> bool | None:
+            return history.find_block(channel, marker, clicked) if history and channel else None
+
+        url = str(body.get("response_url") or respond.response_url or "")
+        result = deliver(
+            lambda message: send_response(url, message),
+            {**payload, "response_type": "in_channel", "replace_original": False},
+            is_in_channel=in_channel,
+            sleep=sleep,
+        )
+        if result.delivery is Delivery.POSTED:
+            respond({"delete_original": True})
             return
-        respond({"delete_original": True})
+        clicks.forget(click)
+        words = NOT_SHARED if result.delivery is Delivery.NOT_POSTED else MAYBE_SHARED
+        respond(
+            {
+                "response_type": "ephemeral",
+                "replace_original": False,
+                "text": words.format(reason=result.reason),
+            }
+        )
 
     app.action(SHARE_ACTION_ID)(share)

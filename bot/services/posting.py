@@ -44,6 +44,7 @@ class PostStatus(enum.StrEnum):
     DEFERRED = "deferred"  # retry from ``retry_at``
     DISABLED = "disabled"  # the digest is off, or its channel is gone
     PAUSED = "paused"  # Slack rejected the token
+    FAILED = "failed"  # a manual post given up (bot.services.manual): final, not posted
 
 
 # The occurrence is settled: nothing more to do for it.
@@ -60,7 +61,13 @@ class Poster(Protocol):
     health: PostingHealth
 
     def post(
-        self, channel: str, payload: Mapping[str, Any], *, post_key: str, check_history: bool
+        self,
+        channel: str,
+        payload: Mapping[str, Any],
+        *,
+        post_key: str,
+        check_history: bool,
+        since: datetime | None = None,
     ) -> PostResult: ...
 
     def notify(self, user: str, text: str) -> bool: ...
@@ -71,7 +78,8 @@ class Poster(Protocol):
 @dataclass(frozen=True, slots=True)
 class PostOutcome:
     """``detail``: words for a log or a person. ``rate_limited``: the deferral came from a 429 (Slack
-    asked to wait ``retry_at - now``), as opposed to an error being backed off."""
+    asked to wait ``retry_at - now``), as opposed to an error being backed off. ``uncertain``
+    (deferred, failed): the last attempt may have reached Slack, which could not confirm it."""
 
     status: PostStatus
     ts: str | None = None
@@ -80,6 +88,7 @@ class PostOutcome:
     digest: str = ""
     occurrence: datetime | None = None
     rate_limited: bool = False
+    uncertain: bool = False
     team_id: str = ""
     post_key: str = ""
 
@@ -179,7 +188,16 @@ class PostingService:
             )
             return claimed(PostStatus.EMPTY, detail=EMPTY_REASON)
 
-        result = poster.post(spec.channel, payload, post_key=claim.post_key, check_history=claim.attempt > 1)
+        # No attempt at an occurrence is made before it is due (a manual post's occurrence is the
+        # moment it was asked for), so the occurrence bounds the first attempt from below: the
+        # history check reads the channel from there, however busy it has been since.
+        result = poster.post(
+            spec.channel,
+            payload,
+            post_key=claim.post_key,
+            check_history=claim.attempt > 1,
+            since=claim.occurrence,
+        )
         return self._record(spec, claim, result, urls, now, claimed)
 
     def _auth_recovered(self, poster: Poster, team_id: str, now: datetime) -> bool:
@@ -245,10 +263,10 @@ class PostingService:
                     self._next_auth_check[spec.team_id] = retry_at
                 self.store.release(claim, retry_at=retry_at, error=code, now=now)
                 return outcome(PostStatus.PAUSED, retry_at=retry_at, detail=code)
-            case PostFailed(code=code, retryable=retryable):
+            case PostFailed(code=code, retryable=retryable, maybe_sent=maybe_sent):
                 retry_at = now + (backoff(claim.attempt) if retryable else REFUSED_RETRY)
                 self.store.release(claim, retry_at=retry_at, error=code, now=now)
-                return outcome(PostStatus.DEFERRED, retry_at=retry_at, detail=code)
+                return outcome(PostStatus.DEFERRED, retry_at=retry_at, detail=code, uncertain=maybe_sent)
         raise AssertionError(f"unknown post result {result!r}")
 
     def _disable(self, spec: DigestSpec, code: str, now: datetime) -> None:

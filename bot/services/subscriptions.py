@@ -13,6 +13,7 @@ Slack-created digest of the same name (``Store.sync_file_digests``, audited).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,8 +39,24 @@ from bot.topics import TopicMatcher
 
 # (digest, now) -> the chat.postMessage payload the digest would post now (shown ephemerally).
 Previewer = Callable[[DigestSpec, datetime], Mapping[str, Any]]
-# (digest, now) -> what posting what the channel has not seen yet did (PostingService, manual=True).
-PostNow = Callable[[DigestSpec, datetime], PostOutcome]
+
+
+class PostNow(Protocol):
+    """(digest, now) -> what posting what the channel has not seen yet did at once (ManualPosts.post).
+    When that is not final (deferred), retries follow and ``report`` hears how they ended."""
+
+    def __call__(
+        self,
+        spec: DigestSpec,
+        now: datetime,
+        *,
+        report: Callable[[PostOutcome], None] | None = None,
+        asked_by: str = "",
+    ) -> PostOutcome: ...
+
+
+# (digest, its final outcome): how a post that was deferred at first ended.
+FollowUp = Callable[[DigestSpec, PostOutcome], None]
 
 
 class ChannelDirectory(Protocol):
@@ -195,11 +212,21 @@ class SubscriptionService:
         command_channel_name: str | None,
         cmd: AdminCommand,
         now: datetime,
+        *,
+        follow_up: FollowUp | None = None,
+        asked_by: str = "",
     ) -> list[PostNowResult]:
-        """Post now, for each digest of the channel (or the one named), what the channel has not seen."""
+        """Post now, for each digest of the channel (or the one named), what the channel has not seen.
+        A post Slack deferred is retried; ``follow_up`` hears how it ended (posted, or not and why);
+        ``asked_by`` (a user ID) hears it in a direct message if newsbot restarts meanwhile."""
         _expect(cmd, "post")
         targets = self._targets(team_id, cmd, ChannelRef(command_channel_id, command_channel_name))
-        return [PostNowResult(spec, self._post_now(spec, now)) for spec in targets]
+        results = []
+        for spec in targets:
+            report = None if follow_up is None else functools.partial(follow_up, spec)
+            outcome = self._post_now(spec, now, report=report, asked_by=asked_by)
+            results.append(PostNowResult(spec, outcome))
+        return results
 
     # --- helpers -------------------------------------------------------------------------------
     def per_workspace(self, channels_for: Callable[[str], ChannelDirectory | None]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from bot.digests.files import load_digest_files
 from bot.metrics import Metrics
 from bot.services.catalog import Catalog, Snapshot
-from bot.slack.health import PostingHealth
+from bot.slack.health import HealthStatus, PostingHealth
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Reloader:
             self._metrics.article_load_seconds.observe(time.perf_counter() - started)
             self._metrics.articles.set(snapshot.articles)
         self.sync_file_digests(snapshot)
-        if self._health.paused:
+        if not self._health.status().ok:  # paused or unreachable: notice when Slack is back
             self._check_auth()
         return snapshot
 
@@ -73,28 +73,55 @@ class Reloader:
 
 
 class HealthReport:
-    """The /healthz body: posting state and the articles' last reload."""
+    """The /healthz body: whether posting works, and the articles' last reload.
+
+    ``state``: database (the store's file is deleted, replaced or read-only: nothing can be recorded,
+    so nothing is posted; ``reason`` says what to do), else bot.slack.health's: token_rejected (posting
+    paused until the token works), paused (posting stopped for another ``reason``), unreachable (Slack
+    did not answer; ``since`` when), ok. ``ok`` is true only in state ok (the server answers 503 otherwise).
+    """
 
     def __init__(
         self,
         catalog: Catalog,
         health: PostingHealth,
+        store: Store | None = None,
         *,
         paused_workspaces: Callable[[], dict[str, str]] | None = None,
         owner: str | None = None,
     ) -> None:
-        """``paused_workspaces``: workspaces whose own token Slack rejected (multi-workspace mode)."""
+        """``paused_workspaces``: workspaces whose own token Slack rejected (multi-workspace mode);
+        ``owner``: this process's claim owner, named in the body (several processes)."""
         self._catalog = catalog
         self._health = health
+        self._store = store
         self._paused_workspaces = paused_workspaces
         self._owner = owner
+        self._database_since: datetime | None = None
 
     def __call__(self) -> dict[str, Any]:
         snapshot = self._catalog.current()
-        reason = self._health.reason
+        status = self._health.status()
+        problem = self._store.problem if self._store is not None else None
+        if problem is None:
+            self._database_since = None
+        elif self._database_since is None:
+            self._database_since = self._health.now()
+        if problem is not None:
+            status = HealthStatus("database", self._database_since, problem)
+            posting = f"stopped: {problem}"
+        elif status.ok:
+            posting = "ok"
+        elif status.state == "unreachable":
+            posting = f"unreachable: {status.reason}"
+        else:
+            posting = f"paused: {status.reason}"
         body: dict[str, Any] = {
-            "ok": reason is None,
-            "posting": "ok" if reason is None else f"paused: {reason}",
+            "ok": status.ok,
+            "state": status.state,
+            "since": status.since.isoformat() if status.since else None,
+            "reason": status.reason,
+            "posting": posting,
             "articles": snapshot.articles,
             "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         }

@@ -43,10 +43,12 @@ class AuthFailed:
 
 @dataclass(frozen=True, slots=True)
 class PostFailed:
-    """Anything else. ``retryable``: a 5xx, timeout or connection error that outlasted the retries."""
+    """Anything else. ``retryable``: a 5xx, timeout or connection error that outlasted the retries.
+    ``maybe_sent``: Slack may have posted it without confirming (the next attempt checks history)."""
 
     code: str
     retryable: bool
+    maybe_sent: bool = False
 
 
 PostResult = Posted | RateLimited | ChannelGone | AuthFailed | PostFailed

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.metrics import Metrics
 from bot.slack.channels import SlackChannelDirectory
-from bot.slack.client import make_client
+from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.poster import SlackPoster
 
@@ -30,6 +31,7 @@ class TeamPosters:
         home_team: str | None = None,
         home: SlackPoster | None = None,
         metrics: Metrics | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """``home``: the poster of ``home_team`` (SLACK_BOT_TOKEN's workspace), used as it is."""
         self._tokens = tokens
@@ -37,6 +39,7 @@ class TeamPosters:
         self._home_team = home_team
         self._home = home
         self._metrics = metrics
+        self._clock = clock
         self._lock = threading.Lock()
         self._posters: dict[str, tuple[str, SlackPoster]] = {}
 
@@ -55,13 +58,16 @@ class TeamPosters:
             known = self._posters.get(team_id)
             if known is not None and known[0] == token:
                 return known[1]
-            poster = SlackPoster(make_client(token, self._base_url, metrics=self._metrics), PostingHealth())
+            client = make_client(token, self._base_url, metrics=self._metrics)
+            reader = make_read_client(token, self._base_url, metrics=self._metrics)
+            health = PostingHealth(self._clock) if self._clock is not None else PostingHealth()
+            poster = SlackPoster(client, health, reader=reader)
             self._posters[team_id] = (token, poster)
             return poster
 
     def channels(self, team_id: str) -> SlackChannelDirectory | None:
         poster = self(team_id)
-        return None if poster is None else SlackChannelDirectory(poster.client)
+        return None if poster is None else SlackChannelDirectory(poster.reader)
 
     def forget(self, team_id: str) -> None:
         with self._lock:
