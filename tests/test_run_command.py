@@ -276,7 +276,9 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
         try:
             posted = wait_for(
                 lambda: (
-                    (r := check.get_post(TEAM_ID, "ai", occurrence)) is not None and r.status == "posted" and r
+                    (r := check.get_post(TEAM_ID, "ai", occurrence)) is not None
+                    and r.status == "posted"
+                    and r
                 ),
                 timeout=30,
             )
