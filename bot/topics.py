@@ -2,7 +2,8 @@
 
 Precedence, first hit wins (``TopicMatch.kind``):
 
-1. ``topic``  — the text is a topic's name (ignoring case, hyphens/punctuation and plural "s").
+1. ``topic``  — the text is a topic's name (ignoring case, hyphens/punctuation and plural "s");
+   names that differ only in punctuation ("C++", "C#") are told apart by their exact spelling.
 2. ``alias``  — the text is an alias ("nlp" → Natural Language Processing); aliases whose topic is
    not among the known topics are dropped.
 3. ``word``   — every word of the text is a word of the topic's name ("robotics" → AI in Robotics,
@@ -57,6 +58,10 @@ class TopicMatch:
 def normalize(text: str) -> str:
     """The comparison key: lower-case words, punctuation dropped, plural "s"/"ies" folded."""
     return " ".join(_fold(word) for word in _WORD.findall(text.casefold()))
+
+
+def _exact_key(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def _fold(word: str) -> str:
@@ -125,10 +130,16 @@ class TopicMatcher:
         names = sorted({t.strip() for t in topics if t and t.strip()}, key=lambda t: (t.casefold(), t))
         self._topics = tuple(names)
         self._by_key: dict[str, str] = {}
+        # "C++" and "C#" share the key "c": the exact name still finds each, other text is ambiguous.
+        self._exact: dict[str, str] = {}
+        sharing: dict[str, dict[str, str]] = {}
         for name in names:
             name_key = normalize(name)
             if name_key:
                 self._by_key.setdefault(name_key, name)
+                self._exact.setdefault(_exact_key(name), name)
+                sharing.setdefault(name_key, {}).setdefault(name.casefold(), name)
+        self._clashes = {key: tuple(found.values()) for key, found in sharing.items() if len(found) > 1}
         self._aliases: dict[str, str] = {}
         # Topics the aliases know but no loaded article has: absent today, never typos.
         self._elsewhere: set[str] = set()
@@ -192,6 +203,11 @@ class TopicMatcher:
         key = normalize(text)
         if not key:
             return TopicMatch((), "none", text)
+        exact = self._exact.get(_exact_key(text))
+        if exact is not None:
+            return TopicMatch((exact,), "topic", text)
+        if key in self._clashes:
+            return self._result(self._clashes[key], "topic", text)
         if key in self._by_key:
             return TopicMatch((self._by_key[key],), "topic", text)
         if key in self._aliases:
@@ -237,10 +253,25 @@ class TopicMatcher:
         None otherwise. A digest keeps that name, so that it matches once such articles arrive."""
         if not self._absent_aliases or self.match(text).topics:
             return None
+        found = self._absent_matcher().match(text)
+        return found.topics[0] if found.kind in ("topic", "alias", "word") and found.topics else None
+
+    def absent_near(self, text: str) -> tuple[str, ...]:
+        """The topics the aliases know but no loaded article has that ``text`` is likely a misspelling
+        of ("robtcs" → AI in Robotics on a laptop with only the sample): what ``near_topics`` finds
+        for loaded topics. Empty when ``text`` means a topic, loaded or absent, as it is."""
+        if not self._absent_aliases or self.match(text).topics or self.absent_topic(text):
+            return ()
+        absent = self._absent_matcher()
+        found = absent.match(text)
+        if found.kind == "typo":
+            return found.topics
+        return absent.near_topics(text)
+
+    def _absent_matcher(self) -> TopicMatcher:
         if self._absent is None:
             self._absent = TopicMatcher(set(self._absent_aliases.values()), self._absent_aliases)
-        found = self._absent.match(text)
-        return found.topics[0] if found.kind in ("topic", "alias", "word") and found.topics else None
+        return self._absent
 
     def near_topics(self, text: str) -> tuple[str, ...]:
         """The topics ``text`` is likely a misspelling of although ``match`` finds none: within one

@@ -178,7 +178,7 @@ def test_check_validates_the_digests_folder(tmp_path: Path, capsys: pytest.Captu
     data = json.loads(capsys.readouterr().out)["digests"]
     bad = digests / "bad.yaml"
     assert data["problems"] == [
-        f"{bad}: time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time=07:30",
+        f"{bad}: time: '25:00' is not a time; use HH:MM on a 24-hour clock, e.g. time: 07:30",
         f"{bad}: topics: Unknown topic 'compter vishun'. Did you mean: Computer Vision?",
     ]
     assert main(argv) == 2
@@ -245,3 +245,17 @@ def test_non_utf8_file_names_are_printed_safely(tmp_path: Path) -> None:
         else:
             assert f"{articles / 'caf'}\\xe9.md: no front matter" in out
             assert f"{digests / 'd'}\\xff.yaml: missing required key 'channel'" in out
+
+
+def test_topics_that_differ_only_in_case_are_counted_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The bot treats "Quantum Computing" and "quantum computing" as one topic (/news finds both);
+    # check listed them as two topics with one article each.
+    folder = tmp_path / "a"
+    write_article(folder, "1.md", "One", "https://e.com/1", "[Quantum Computing]")
+    write_article(folder, "2.md", "Two", "https://e.com/2", "[quantum computing]")
+    write_article(folder, "3.md", "Three", "https://e.com/3", "[Quantum Computing, AI]")
+    (tmp_path / "digests").mkdir()
+    data = run_json(capsys, "--articles", str(folder), "--digests", str(tmp_path / "digests"))
+    assert data["topics"] == {"Quantum Computing": 3, "AI": 1}

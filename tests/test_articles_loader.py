@@ -146,13 +146,12 @@ def test_a_new_process_reuses_the_cache_file(tmp_path: Path) -> None:
     "damage",
     [
         b"",
-        b"garbage that is not a cache",
         cache_module._MAGIC + b"\x80\x05truncated",
         cache_module._MAGIC + pickle.dumps({"key": "0|an older format", "entries": {}}),
         cache_module._MAGIC + pickle.dumps({"key": cache_module.cache_key(), "entries": os.system}),
         cache_module._MAGIC + pickle.dumps(["not", "a", "dict"]),
     ],
-    ids=["empty", "garbage", "truncated", "outdated", "foreign-object", "wrong-shape"],
+    ids=["empty", "truncated", "outdated", "foreign-object", "wrong-shape"],
 )
 def test_corrupt_or_outdated_cache_is_ignored_and_rebuilt(tmp_path: Path, damage: bytes) -> None:
     folder = tmp_path / "articles"
@@ -163,6 +162,32 @@ def test_corrupt_or_outdated_cache_is_ignored_and_rebuilt(tmp_path: Path, damage
     rebuilt = ArticleLibrary([folder], cache_file).reload()
     assert (titles(rebuilt), rebuilt.parsed) == (["A"], 1)
     assert ArticleLibrary([folder], cache_file).reload().parsed == 0  # the rebuilt cache is good
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        b"garbage that is not a cache",
+        b"SQLite format 3\x00" + bytes(100),
+        b"root:x:0:0:root:/root:/bin/bash\n",
+    ],
+    ids=["garbage", "a-database", "a-system-file"],
+)
+def test_a_file_that_is_not_a_parse_cache_is_never_overwritten(tmp_path: Path, foreign: bytes) -> None:
+    # NEWSBOT_CACHE=newsbot.db (or any other file by mistake) replaced that file with the cache.
+    # It is ignored as a cache, left as it is, and the warning names it.
+    folder = tmp_path / "articles"
+    put(folder, "a.md", article_text("A", "https://e.com/a"))
+    cache_file = tmp_path / "not-a-cache"
+    cache_file.write_bytes(foreign)
+    result = ArticleLibrary([folder], cache_file).reload()
+    assert (titles(result), result.parsed) == (["A"], 1)
+    assert cache_file.read_bytes() == foreign
+    assert any(
+        f"parse cache {cache_file} not saved" in w and "not a newsbot parse cache" in w
+        for w in result.warnings
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_cache_that_cannot_be_written_is_a_warning(tmp_path: Path) -> None:

@@ -263,3 +263,30 @@ def test_the_start_of_a_long_file_must_hold_the_whole_front_matter() -> None:
     for cut_off in (b"---\na: 1\n---", b"---\na: 1\n--", b"---\na: 1\n"):  # "---" may go on past the cut
         with pytest.raises(ArticleError, match="not closed within the first 1024 KiB"):
             split_front_matter(cut_off, complete=False)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+05:30",
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+def test_a_date_at_the_edge_of_the_calendar_is_a_reason_not_a_crash(
+    tmp_path: Path, backend: str, value: str
+) -> None:
+    # 0001-01-01 and 9999-12-31 are placeholders some feeds write for "no date"; with an offset they
+    # overflowed converting to UTC and the whole load raised. Out of range like `--now` (1970–9998).
+    body = GOOD.replace("publishedDateTime: 2024-03-05T10:30:00Z", f"publishedDateTime: {value}")
+    parsed = parse(tmp_path, f"---\n{body}---\n", backend)
+    assert parsed.article is None
+    assert parsed.reason is not None and "out of range" in parsed.reason and "1970 to 9998" in parsed.reason
+    related = (
+        f"{GOOD}related:\n  - title: r\n    webUrl: https://r.example/1\n    publishedDateTime: {value}\n"
+    )
+    kept = parse(tmp_path, f"---\n{related}---\n", backend)
+    assert kept.article is not None and kept.article.related[0].published is None
+    assert any("related entry 1 publishedDateTime ignored" in w for w in kept.warnings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,15 @@ def test_a_folder_with_one_usable_article_is_fine(
     assert main(["check", "--articles", str(folders["good"])]) == 0
     assert main(["query", "robots", "--articles", str(folders["good"]), "--now", "2024-03-05T08:00Z"]) == 0
     assert "Robot arms learn to sort recycling" in capsys.readouterr().out
+
+
+def test_the_check_command_suggested_for_several_folders_can_be_pasted(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    more = tmp_path / "more-bad"
+    more.mkdir()
+    (more / "empty.md").write_text("", encoding="utf-8")
+    both = f"{folders['bad']}{os.pathsep}{more}"
+    code, err = run(capsys, ["preview", "--articles", both])
+    assert code == 2
+    assert f"(`newsbot check --articles {both}` lists each file and why)" in err

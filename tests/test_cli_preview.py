@@ -240,3 +240,43 @@ def test_preview_unknown_topic_on_the_sample_lists_topics_and_suggests(
     assert "Portals (1)." in err  # every topic of the sample (fewer than 15), with its story count
     code, _, err = run(capsys, "preview", "--topics", "compter vishun")
     assert code == 2 and "Unknown topic 'compter vishun'. Did you mean: Computer Vision? Topics" in err
+
+
+@pytest.mark.parametrize("word", ["help", "HELP", "?"])
+def test_query_help_lists_the_top_topics_as_news_help_does(
+    articles: Path, capsys: pytest.CaptureFixture[str], word: str
+) -> None:
+    # `newsbot query TEXT` is what `/news TEXT` answers, and `/news help` lists the top topics.
+    code, out, _ = run(capsys, "query", word, "--articles", str(articles), "--now", NOW)
+    assert code == 0
+    assert "/news TOPIC" in out and "Top topics: AI (4), AI in Robotics (2)" in out
+    assert "Stories mentioning" not in out
+    code, out, _ = run(capsys, "query", word, "--articles", str(articles), "--now", NOW, "--json")
+    assert code == 0 and "Top topics:* AI (4)" in json.loads(out)["text"]
+
+
+def test_the_command_demo_suggests_runs_as_printed(tmp_path: Path) -> None:
+    # After `make demo` newsbot lives in .venv/bin, not on PATH: "Try: newsbot …" would not run.
+    import shlex
+    import subprocess
+    import sys
+
+    entry = Path(sys.executable).parent / "newsbot"
+    if not entry.is_file():
+        pytest.skip("newsbot is not installed next to this Python")
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)}
+    shown = subprocess.run(
+        [str(entry.relative_to(root) if entry.is_relative_to(root) else entry), "demo"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tries = [line.removeprefix("Try: ") for line in shown.splitlines() if line.startswith("Try: ")]
+    assert len(tries) == 1
+    shlex.split(tries[0])  # one command line, quoted for a shell
+    tried = subprocess.run(["/bin/sh", "-c", tries[0]], cwd=root, env=env, capture_output=True, text=True)
+    assert tried.returncode == 0, tried.stderr
+    assert "Natural Language Processing" in tried.stdout

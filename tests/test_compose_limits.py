@@ -202,3 +202,22 @@ def test_without_images_keeps_text_and_drops_empty_contexts() -> None:
     assert "accessory" not in stripped["blocks"][1]
     assert stripped["text"] == "AI digest"
     assert len(original["blocks"]) == 4
+
+
+def test_the_footer_counts_the_stories_left_after_trimming_to_slacks_limits() -> None:
+    # 20 stories that do not fit in 12,000 characters: the lowest-ranked are dropped, and the
+    # footer ("Top N of T"), the notification text and the query intro ("showing N") say so.
+    long = [
+        story(n, related=5, title=f"Story {n} " + "headline " * 30, excerpt="word " * 600)
+        for n in range(1, 21)
+    ]
+    templates = Templates.load(None)
+    payload = render_digest(digest(tuple(long), total=40), templates)
+    sections = [b for b in payload["blocks"] if b["type"] == "section" and b["block_id"].startswith("story-")]
+    assert check_payload(payload) == [] and 1 < len(sections) < 20
+    footer = payload["blocks"][-1]["elements"][0]["text"]
+    assert footer.startswith(f"Top {len(sections)} of 40 stories")
+    assert f"Story {len(sections) + 1} " not in payload["text"]
+    reply = render_query(answer(tuple(long), total=40), templates)
+    shown = [b for b in reply["blocks"] if b["type"] == "section" and b["block_id"].startswith("story-")]
+    assert 1 < len(shown) < 20 and f"40 stories, showing {len(shown)}" in reply["blocks"][0]["text"]["text"]

@@ -111,6 +111,17 @@ def test_min_quality_treats_missing_as_40() -> None:
     ] == ["Scored"]
 
 
+def test_a_negative_quality_counts_as_0_for_the_minimum_as_for_the_score() -> None:
+    # The score reads a negative quality as 0; the default minimum (0, "no minimum") must not
+    # silently drop such an article from every digest while /news still finds it.
+    index = StoryIndex.build([make_article("Below zero", quality=-5.0), make_article("Zero", quality=0.0)])
+    assert {s.lead.title for s in compose_digest(index, _spec(), NOW, since=None).stories} == {
+        "Below zero",
+        "Zero",
+    }
+    assert compose_digest(index, _spec(min_quality=1.0), NOW, since=None).total == 0
+
+
 def test_window_is_since_last_post_else_window_hours_and_never_the_future() -> None:
     fresh = make_article("Fresh", hours_ago=2)
     day_old = make_article("Day old", hours_ago=30)

@@ -228,3 +228,22 @@ def test_real_corpus_previews_pass_the_limit_check(templates: Templates) -> None
         payload = render_query(answer_, templates)
         assert_safe(payload, answer_.stories)
         assert_each_article_once(payload)
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_bidi_override_characters_cannot_reorder_the_message(templates: Templates) -> None:
+    # U+202E (right-to-left override) in a title flips the rest of its line — the outlet, the date,
+    # a link label — so a title can make the message read differently from what it holds.
+    spoof = "Free \u202eexe.sppa\u202c offer \u2067isolated\u2069"
+    cover = coverage(9, title=spoof, provider="Outlet \u202dX")
+    stories = (replace(story(1, title=spoof, provider="Spoof \u202eNews", excerpt=spoof), coverage=(cover,)),)
+    payloads = [
+        render_digest(digest(stories, title="Digest \u202eevil"), templates),
+        render_query(answer(stories), templates),
+    ]
+    for payload in payloads:
+        shown = str(payload)
+        assert [f"U+{ord(ch):04X}" for ch in BIDI_CONTROLS if ch in shown] == []
+        assert "Free exe.sppa offer isolated" in shown

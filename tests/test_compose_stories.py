@@ -126,6 +126,23 @@ def test_same_url_is_one_story_with_one_member() -> None:
     assert entry.lead is a and entry.merged == ()
 
 
+def test_one_url_written_several_ways_is_one_story() -> None:
+    # Outlets and feeds write one page's URL with or without www., a trailing slash or a #fragment
+    # (the loader already treats those as the article itself in related lists); shown once.
+    variants = ["https://x.example/a", "https://www.x.example/a/", "https://X.example/a#top"]
+    articles = [
+        make_article(f"Headline {n}", url=url, domain="x.example", provider="X", hours_ago=n + 1)
+        for n, url in enumerate(variants)
+    ]
+    other = make_article("Headline 9", url="https://x.example/b", domain="x.example", provider="X")
+    index = StoryIndex.build([*articles, other])
+    assert len(index) == 2
+    (story,) = [e for e in index.stories if e.lead.url != other.url]
+    assert sorted(story.member_urls) == sorted(variants)
+    (shown,) = [s for s in to_stories(index.stories, NOW, index.weights) if s.lead.url != other.url]
+    assert shown.coverage == ()  # a variant of the lead's own URL is not coverage
+
+
 def test_lead_is_best_ranked_and_coverage_dedups_outlets() -> None:
     one, two = make_related(domain="twice.example"), make_related(domain="Twice.Example")
     lead = make_article(HEADLINE, quality=120.0, domain="lead.example")

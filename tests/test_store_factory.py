@@ -45,6 +45,17 @@ def test_describe_db_hides_the_password() -> None:
     assert describe_db(Path("x.db")) == "x.db"
 
 
+def test_a_password_given_as_a_url_option_is_hidden_too() -> None:
+    # libpq takes the password as a query option as well; it must never reach a message either.
+    url = "postgresql://bot@h:5432/db?sslmode=require&password=s3cret&application_name=nb"
+    assert describe_db(url) == "postgresql://bot@h:5432/db?sslmode=require&password=***&application_name=nb"
+    assert describe_db("postgresql://bot:pw@h/db?PASSWORD=s3cret") == "postgresql://bot:***@h/db?PASSWORD=***"
+    for bad in ("postgresql://bot@h:port/db?password=s3cret", "postgresql://bot@h/?password=s3cret"):
+        with pytest.raises(ValueError) as raised:
+            parse_db(bad)
+        assert "s3cret" not in str(raised.value) and "password=***" in str(raised.value)
+
+
 def test_settings_keep_the_url_and_never_print_its_password() -> None:
     env = {
         "SLACK_BOT_TOKEN": "xoxb-1",
@@ -77,3 +88,11 @@ def test_unreachable_postgres_is_a_clear_store_error() -> None:
     ) as raised:
         PostgresStore(f"postgresql://bot:s3cret@127.0.0.1:{port}/newsbot", connect_timeout=2)
     assert "s3cret" not in str(raised.value)
+    # The operator learns why (not only that a pool gave up after its timeout).
+    assert "refused" in str(raised.value).lower(), str(raised.value)
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_error(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url("no_such_database")
+    with pytest.raises(StoreError, match=r'database "no_such_database" does not exist'):
+        PostgresStore(url, connect_timeout=2)

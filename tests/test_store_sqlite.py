@@ -50,6 +50,12 @@ def test_unusable_paths_raise_store_error(tmp_path: Path) -> None:
         SQLiteStore(junk)
 
 
+def test_a_folder_given_as_the_database_says_to_name_a_file(tmp_path: Path) -> None:
+    # NEWSBOT_DB=/var/lib/newsbot (the folder) gave "unable to open database file".
+    with pytest.raises(StoreError, match=r"is a folder, not a file; give a file path such as .*newsbot\.db"):
+        SQLiteStore(tmp_path)
+
+
 def test_failed_migration_leaves_previous_version_intact(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
     good = Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);\n-- trailing comment\n")

@@ -247,3 +247,16 @@ def test_topic_lists_match_the_real_corpus() -> None:
     assert _corpus_topics(corpus / "ai") <= set(AI_TOPICS)
     assert len(_corpus_topics(corpus / "ai")) >= 14
     assert _corpus_topics(corpus / "power-apps") == set(POWER_APPS_TOPICS)
+
+
+def test_topics_that_differ_only_in_punctuation_stay_apart() -> None:
+    # "C++" and "C#" both normalise to "c": each exact name must still reach its own topic, and
+    # text that is neither ("c") is ambiguous rather than silently one of them.
+    m = TopicMatcher(["C++", "C#", "F#", "AI"])
+    assert m.resolve("C++") == "C++" and m.resolve("c++") == "C++"
+    assert m.resolve("C#") == "C#" and m.resolve(" c# ") == "C#"
+    assert m.resolve("F#") == "F#"
+    found = m.match("c")
+    assert found.ambiguous and found.suggestions == ("C#", "C++")
+    with pytest.raises(QueryError, match=r"'c' is ambiguous: C#, C\+\+"):
+        m.resolve("c")

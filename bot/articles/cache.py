@@ -11,6 +11,7 @@ import dataclasses
 import io
 import os
 import pickle
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Final
@@ -20,7 +21,7 @@ from bot.models import Article, Related
 
 # Bump when parsing rules change; field lists and limits are part of the key, so a model change
 # invalidates old caches by itself.
-CACHE_FORMAT: Final = 2
+CACHE_FORMAT: Final = 3
 _MAGIC: Final = b"newsbot-parse-cache\n"
 
 
@@ -74,7 +75,12 @@ def read_cache(path: Path) -> Entries:
 
 
 def write_cache(path: Path, entries: Entries) -> str | None:
-    """Save entries atomically; returns a warning instead of raising when the cache cannot be written."""
+    """Save entries atomically; returns a warning instead of raising when the cache cannot be written.
+    A file at ``path`` that is not a parse cache (NEWSBOT_CACHE set to the database by mistake) is
+    never replaced."""
+    foreign = _foreign(path)
+    if foreign:
+        return f"parse cache {path} not saved: {foreign}; set NEWSBOT_CACHE to a new file"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -90,3 +96,22 @@ def write_cache(path: Path, entries: Entries) -> str | None:
     except OSError as err:
         return f"parse cache {path} not saved ({err.strerror or err})"
     return None
+
+
+def _foreign(path: Path) -> str | None:
+    """Why the file at ``path`` must not be replaced by a cache, or None (absent, empty or ours)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file"
+    if info.st_size == 0:
+        return None
+    try:
+        # Non-blocking: should the file have been swapped for a FIFO since stat, open does not hang.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as existing:
+            head = existing.read(len(_MAGIC))
+    except OSError as err:
+        return f"it cannot be read ({err.strerror or err})"
+    return None if head == _MAGIC else "the file there is not a newsbot parse cache"

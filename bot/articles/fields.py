@@ -50,6 +50,9 @@ def number(value: Any) -> float | None:
     return _NUMBERS.setdefault(result, result)
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 9998  # as for `--now`: a window before a time and days after it fit
+
+
 def timestamp(value: Any) -> datetime:
     """A timezone-aware UTC datetime from an ISO 8601 string (Z, offset or naive = UTC) or a date/datetime."""
     if isinstance(value, datetime):
@@ -66,9 +69,14 @@ def timestamp(value: Any) -> datetime:
             parsed = _yaml_timestamp(cleaned, value)
     else:
         raise ValueError(f"unparseable date {_short(value)}")
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:30 is before year 1 in UTC
+        moment = None
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Feeds write 0001-01-01 or 9999-12-31 for "no date"; the clock maths needs room around it.
+        raise ValueError(f"date {_short(value)} is out of range: give one from {FIRST_YEAR} to {LAST_YEAR}")
+    return moment
 
 
 def _yaml_timestamp(cleaned: str, value: str) -> datetime:
@@ -117,6 +125,15 @@ def domain_of(url: str) -> str:
     """The host of a URL without a leading www., for outlets that give no domain."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def url_key(url: str) -> str:
+    """One page however its URL is written: no scheme, case, leading www., trailing slash or #fragment
+    (outlets and feeds republish a page under such variants)."""
+    rest = url.split("://", 1)[-1].split("#", 1)[0].lower()
+    rest = rest[4:] if rest.startswith("www.") else rest
+    host, _, path = rest.partition("/")
+    return f"{host}/{path.rstrip('/')}"
 
 
 def _short(value: Any) -> str:

@@ -209,7 +209,7 @@ def _related(
     if not isinstance(value, list):
         warnings.append("related is not a list; ignored")
         return
-    own_keys = {_url_key(own_url), (own_domain, _title_key(own_title))}
+    own_keys = {fields.url_key(own_url), (own_domain, _title_key(own_title))}
     seen: set[object] = set()
     for position, entry in enumerate(value, start=1):
         url = fields.first_url(entry) if isinstance(entry, dict) else None
@@ -219,7 +219,7 @@ def _related(
         item = _related_item(entry, url, position, warnings)
         # Outlets republish under a second URL (an edition prefix, www or not, a trailing slash), so an
         # entry is the same article when its URL matches loosely or its outlet and title match exactly.
-        keys = {_url_key(url), (item.domain, _title_key(item.title))}
+        keys = {fields.url_key(url), (item.domain, _title_key(item.title))}
         if keys & own_keys:
             warnings.append(f"related entry {position} is the article itself; dropped")
         elif keys & seen:
@@ -227,13 +227,6 @@ def _related(
         else:
             seen |= keys
             yield item
-
-
-def _url_key(url: str) -> str:
-    rest = url.split("://", 1)[-1].split("#", 1)[0].lower()
-    rest = rest[4:] if rest.startswith("www.") else rest
-    host, _, path = rest.partition("/")
-    return f"{host}/{path.rstrip('/')}"
 
 
 def _title_key(title: str) -> str:

@@ -141,7 +141,7 @@ def _print_digests(digests: dict[str, Any] | None) -> None:
 
 def summary(result: LoadResult, roots: list[Path]) -> dict[str, Any]:
     """The --json object."""
-    topics = Counter(topic for article in result.articles for topic in article.topics)
+    topics = _topic_counts(result)
     dates = [article.published for article in result.articles]
     return {
         "folders": [str(root) for root in roots],
@@ -156,6 +156,16 @@ def summary(result: LoadResult, roots: list[Path]) -> dict[str, Any]:
         "parsed": result.parsed,
         "seconds": round(result.seconds, 3),
     }
+
+
+def _topic_counts(result: LoadResult) -> Counter[str]:
+    """Articles per topic; spellings that differ only in case are one topic (as the bot matches them),
+    shown under the spelling most articles use."""
+    spellings: dict[str, Counter[str]] = {}
+    for article in result.articles:
+        for topic in article.topics:
+            spellings.setdefault(topic.casefold(), Counter())[topic] += 1
+    return Counter({names.most_common(1)[0][0]: names.total() for names in spellings.values()})
 
 
 def _print_text(result: LoadResult, roots: list[Path]) -> None:

@@ -6,8 +6,11 @@ The sample is old news, so the clock is set to just after its newest article (an
 from __future__ import annotations
 
 import argparse
+import shlex
+import shutil
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.commands import inputs
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     inputs.print_payload(render_digest(digest, templates), as_json=args.json)
     _say(f"\n── /news {query} ──\n", args.json)
     inputs.print_payload(render_query(answer, templates), as_json=args.json)
-    _say("\nTry: newsbot preview --topics nlp --now " + f"{now:%Y-%m-%dT%H:%MZ}", args.json)
+    _say(f"\nTry: {program()} preview --topics nlp --now {now:%Y-%m-%dT%H:%MZ}", args.json)
     return 0
 
 
@@ -72,6 +75,25 @@ def _demo_digest(index: StoryIndex, now: datetime) -> tuple[str, Digest]:
             break
     assert found is not None
     return found
+
+
+def program(argv0: str | None = None) -> str:
+    """How to run newsbot again from here: `newsbot` when that is on PATH, else the path it was
+    started by (`.venv/bin/newsbot` after `make demo`), else `python -m bot`."""
+    started = Path(argv0 if argv0 is not None else sys.argv[0])
+    on_path = shutil.which("newsbot")
+    if started.name == "newsbot" and started.is_file():
+        if on_path and started.samefile(on_path):
+            return "newsbot"
+        return shlex.quote(_shortest(started))
+    return f"{shlex.quote(_shortest(Path(sys.executable)))} -m bot"
+
+
+def _shortest(path: Path) -> str:
+    """``path`` relative to the working folder when inside it (``.venv/bin/newsbot``), else absolute
+    (not resolved: the venv's python is a symlink that must stay the venv's)."""
+    full = path.absolute()
+    return str(full.relative_to(Path.cwd())) if full.is_relative_to(Path.cwd()) else str(full)
 
 
 def _say(text: str, as_json: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -113,9 +114,10 @@ def no_articles_message(result: LoadResult, roots: list[Path]) -> str:
             f"no article files in {where}: expected Markdown files (*.md) with YAML front matter, "
             "such as those in bot/sample_articles/"
         )
+    option = shlex.quote(os.pathsep.join(map(str, roots)))  # a command that can be pasted as it is
     return (
         f"no usable article in {where}: every one of the {result.files} files was skipped "
-        f"(`newsbot check --articles {where}` lists each file and why)"
+        f"(`newsbot check --articles {option}` lists each file and why)"
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from bot.commands import inputs
 from bot.compose.query import answer_query
 from bot.compose.render import render_query
+from bot.compose.terminal import mrkdwn_to_text
 from bot.errors import QueryError
+from bot.listeners.news_command import HELP_WORDS, help_message
 from bot.services.catalog import build_snapshot, load_templates
 
 
@@ -32,6 +35,13 @@ def run(args: argparse.Namespace) -> int:
     now = inputs.clock(args)
     loaded = inputs.load(inputs.article_roots(args))
     snapshot = build_snapshot(loaded.articles)
+    if text.lower() in HELP_WORDS:  # as `/news help`: usage and the top topics
+        payload = help_message(snapshot.top_topics)
+        if args.json:
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            print(mrkdwn_to_text(payload["text"]))
+        return 0
     answer = answer_query(snapshot.index, snapshot.matcher, text, now)
     inputs.print_payload(render_query(answer, load_templates(None)), as_json=args.json)
     return 0

@@ -269,6 +269,11 @@ def _story_count(blocks: list[dict[str, Any]]) -> int:
     return len(_story_ranks(blocks))
 
 
+def story_count(payload: dict[str, Any]) -> int:
+    """How many stories a rendered payload holds (after ``enforce`` dropped any)."""
+    return _story_count(list(payload.get("blocks", [])))
+
+
 def _story_rank(block: dict[str, Any]) -> int | None:
     match = _STORY_ID.match(str(block.get("block_id", "")))
     return int(match.group(1)) if match else None

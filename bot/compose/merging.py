@@ -2,7 +2,8 @@
 
 Rules (pairs are joined transitively):
 
-- the same URL;
+- the same URL, however it is written (``fields.url_key``: with or without www., a trailing slash
+  or a #fragment);
 - the same normalised headline (``titles.title_tokens``: no "UPDATE:"/"Report:" prefix, no
   " - Outlet" suffix, no case, punctuation or stopwords) of at least 3 words, within 3 days;
 - near-identical headlines of at least 8 words, within 3 days: one word misspelt in place
@@ -36,6 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from bot.articles.fields import url_key
 from bot.compose.titles import title_tokens
 from bot.models import Article
 from bot.topics import edit_distance
@@ -125,7 +127,7 @@ def cluster_articles(articles: Sequence[Article], *, window: timedelta = MERGE_W
 
     first_with_url: dict[str, int] = {}
     for i, article in enumerate(articles):
-        uf.union(first_with_url.setdefault(article.url, i), i)
+        uf.union(first_with_url.setdefault(url_key(article.url), i), i)
 
     same_title: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, words in enumerate(tokens):
@@ -141,7 +143,7 @@ def cluster_articles(articles: Sequence[Article], *, window: timedelta = MERGE_W
 
     for i, article in enumerate(articles):
         for item in article.related:
-            other = first_with_url.get(item.url)
+            other = first_with_url.get(url_key(item.url))
             if other is None or uf.find(i) == uf.find(other):
                 continue
             if close(i, other) and _linked_similar(tokens[i], tokens[other]):

@@ -15,6 +15,9 @@ MAX_URL = 3000
 ELLIPSIS = "…"
 
 _WHITESPACE = re.compile(r"\s+")
+# Bidirectional embedding, override and isolate controls: one in a title would reorder the rest of
+# its line (outlet, date, link label) as the reader sees it. Plain right-to-left text needs none.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Characters that would end or split a `<url|text>` link, or that Slack would not keep in a URL.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 # Our own control sequences, the only ones a rendered message may hold.
@@ -36,8 +39,9 @@ def unescape(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Collapse runs of whitespace (newlines included) so article text cannot break our layout."""
-    return _WHITESPACE.sub(" ", text).strip()
+    """Collapse runs of whitespace (newlines included) and drop bidi controls, so article text cannot
+    break our layout."""
+    return _WHITESPACE.sub(" ", _BIDI_CONTROLS.sub("", text)).strip()
 
 
 def slack_len(text: str) -> int:

@@ -19,7 +19,8 @@ Filters (a story is judged by its lead; topics by every member's topics):
 
 - topics: any of the digest's topics (case-insensitive); none listed means every topic;
 - minimum quality: ``quality >= min_quality``, a missing quality counting as 40 (the same
-  default as the score), so it passes the default minimum 0 and any minimum up to 40;
+  default as the score), so it passes the default minimum 0 and any minimum up to 40; a negative
+  quality counts as 0, as in the score;
 - window: published after the digest's last post (``since``), else within the last
   ``window_hours``, and never after ``now``;
 - types: any of the digest's types (case-insensitive); none listed means every type.
@@ -88,7 +89,7 @@ def decayed_score(base: float, published: datetime, now: datetime, weights: Rank
 
 
 def passes_quality(quality: float | None, min_quality: float) -> bool:
-    return (DEFAULT_QUALITY if quality is None else quality) >= min_quality
+    return (DEFAULT_QUALITY if quality is None else max(0.0, quality)) >= min_quality
 
 
 def window_start(now: datetime, since: datetime | None, window_hours: float | None) -> datetime | None:

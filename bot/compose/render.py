@@ -6,6 +6,7 @@ runs every mrkdwn piece through `sanitize`, then `enforce`s Slack's limits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
 
 from bot.compose import blocks as bk
-from bot.compose.limits import MAX_ALT_TEXT, MAX_BLOCKS, check_payload, enforce, payload_urls, without_images
+from bot.compose.limits import (
+    MAX_ALT_TEXT,
+    MAX_BLOCKS,
+    check_payload,
+    enforce,
+    payload_urls,
+    story_count,
+    without_images,
+)
 from bot.compose.model import Digest, QueryAnswer, Story
 from bot.compose.mrkdwn import clean_url, clip, escape, link, one_line, sanitize, slack_date
 from bot.errors import ConfigError
@@ -104,7 +113,16 @@ class Templates:
 
 def render_digest(digest: Digest, templates: Templates) -> dict[str, Any]:
     """The chat.postMessage payload of a digest: header, one section per story with its related
-    coverage, a footer; within Slack's limits whatever the articles contain."""
+    coverage, a footer; within Slack's limits whatever the articles contain. When the limits drop
+    the lowest-ranked stories, the footer and notification text count only the stories left."""
+    payload = _render_digest(digest, templates)
+    shown = story_count(payload)
+    if 0 < shown < len(digest.stories):
+        payload = _render_digest(dataclasses.replace(digest, stories=digest.stories[:shown]), templates)
+    return payload
+
+
+def _render_digest(digest: Digest, templates: Templates) -> dict[str, Any]:
     tpl = templates.get(digest.template)
     blocks = [bk.header(tpl.text("header", digest, _local_date(digest.now, digest.timezone)), "header")]
     if digest.stories:
@@ -119,7 +137,18 @@ def render_digest(digest: Digest, templates: Templates) -> dict[str, Any]:
 def render_query(
     answer: QueryAnswer, templates: Templates, template: str = DEFAULT_TEMPLATE
 ) -> dict[str, Any]:
-    """The payload answering `/news TEXT`: what matched, the top stories, or the closest topics."""
+    """The payload answering `/news TEXT`: what matched, the top stories, or the closest topics
+    ("showing N" counts the stories left within Slack's limits)."""
+    payload = _render_query(answer, templates, template)
+    shown = story_count(payload)
+    if 0 < shown < len(answer.stories):
+        payload = _render_query(
+            dataclasses.replace(answer, stories=answer.stories[:shown]), templates, template
+        )
+    return payload
+
+
+def _render_query(answer: QueryAnswer, templates: Templates, template: str) -> dict[str, Any]:
     tpl = templates.get(template)
     if not answer.stories:
         blocks = [bk.section(sanitize(tpl.text("no_match", answer)), block_id="no-match")]

@@ -39,8 +39,9 @@ SUFFIXES = (".yaml", ".yml")
 MAX_WINDOW_HOURS = 24 * 366.0
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _INT_TAG = "tag:yaml.org,2002:int"
-# YAML 1.1 integers without the base-60 form ("8:00" → 480).
-_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
+# YAML 1.1 integers without the base-60 form ("8:00" → 480) and the octal one ("0730" → 472):
+# those stay text as written, so a time reads as the person wrote it and "010" is ten.
+_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
 
 
 class _DigestLoader(yaml.SafeLoader):
@@ -131,15 +132,11 @@ def read_digest_folder(
     for path in digest_paths(folder):
         file_warnings: list[str] = []
         spec, file_problems = read_digest_file(
-            path, matcher=matcher, team_id=team_id, strict=strict, warnings=file_warnings
+            path, matcher=matcher, team_id=team_id, strict=strict, warnings=file_warnings, templates=templates
         )
         problems.extend(f"{path}: {problem}" for problem in file_problems)
         warnings.extend(f"{path}: {warning}" for warning in file_warnings)
         if spec is None:
-            continue
-        if templates is not None and spec.template not in templates:
-            known = ", ".join(sorted(templates))
-            problems.append(f"{path}: template: no template named {spec.template!r}; available: {known}")
             continue
         first = owners.setdefault(spec.name.casefold(), path)
         if first != path:
@@ -165,9 +162,10 @@ def read_digest_file(
     team_id: str = "",
     strict: bool = False,
     warnings: list[str] | None = None,
+    templates: Collection[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
     """One file → (spec, problems); warnings are appended to ``warnings`` when given. The spec is
-    None whenever there is a problem."""
+    None whenever there is a problem. ``templates``: as for :func:`read_digest_folder`."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DigestLoader)  # noqa: S506 (safe loader)
     except UnicodeDecodeError:
@@ -184,7 +182,7 @@ def read_digest_file(
             "must be a mapping of keys, e.g. `name: morning-ai` and `channel: ai-news` on their own lines"
         ]
     spec, problems = spec_from_mapping(
-        data, matcher=matcher, team_id=team_id, strict=strict, warnings=warnings
+        data, matcher=matcher, team_id=team_id, strict=strict, warnings=warnings, templates=templates
     )
     if spec is not None:
         # `/news-admin list` names the file a digest comes from.
@@ -199,10 +197,11 @@ def spec_from_mapping(
     team_id: str = "",
     strict: bool = False,
     warnings: list[str] | None = None,
+    templates: Collection[str] | None = None,
 ) -> tuple[DigestSpec | None, list[str]]:
     """Validate one digest's keys (as loaded from YAML) → (spec, problems naming each key);
     warnings (see :func:`read_digest_folder`) are appended to ``warnings`` when given."""
-    context = _Context(matcher, strict, [] if warnings is None else warnings)
+    context = _Context(matcher, strict, [] if warnings is None else warnings, templates)
     problems: list[str] = []
     fields: dict[str, object] = {}
     for raw_key, value in data.items():
@@ -216,13 +215,19 @@ def spec_from_mapping(
             try:
                 fields[key] = parse(value, context)
             except QueryError as err:
-                problems.append(str(err))
+                problems.append(_as_file_example(str(err), key))
     for key in ("name", "channel"):
         if key not in data:
             problems.append(f"missing required key {key!r}")
     if problems:
         return None, problems
     return DigestSpec(team_id=team_id, source="file", **fields), []  # type: ignore[arg-type]
+
+
+def _as_file_example(message: str, key: str) -> str:
+    """The value parsers are shared with `/news-admin subscribe`, whose examples read ``key=value``;
+    in a file the example is a YAML key (``time: 07:30``)."""
+    return re.sub(rf"(?<![\w.]){re.escape(key)}=(?=\S)", f"{key}: ", message)
 
 
 _COMMENT_HINT = ' (in YAML a # starts a comment: write `channel: ai-news` or `channel: "#ai-news"`)'
@@ -245,6 +250,9 @@ def _text(value: object, key: str) -> str:
 def _bool(value: object, key: str) -> bool:
     if isinstance(value, bool):
         return value
+    word = value.strip().lower() if isinstance(value, str) else ""
+    if word in ("true", "false"):
+        raise QueryError(f"{key}: {value!r} is quoted text, not true or false; write {key}: {word} unquoted")
     raise QueryError(f"{key}: {value!r} is not true or false")
 
 
@@ -255,11 +263,19 @@ def _template(value: object, key: str) -> str:
     return name
 
 
+def _known_template(name: str, templates: Collection[str] | None) -> str:
+    if templates is not None and name not in templates:
+        known = ", ".join(sorted(templates))
+        raise QueryError(f"template: no template named {name!r}; available: {known}")
+    return name
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     matcher: TopicMatcher | None
     strict: bool
     warnings: list[str]
+    templates: Collection[str] | None = None  # the names a digest may use; None: not checked
 
 
 def _topics(value: object, context: _Context) -> tuple[str, ...]:
@@ -315,7 +331,7 @@ _PARSERS: dict[str, _Parser] = {
     "exclude": lambda v, _: parse_filter_list(v, key="exclude"),
     "exclude_outlets": lambda v, _: parse_filter_list(v, key="exclude_outlets"),
     "weights": lambda v, _: _weights(v),
-    "template": lambda v, _: _template(v, "template"),
+    "template": lambda v, c: _known_template(_template(v, "template"), c.templates),
     "post_when_empty": lambda v, _: _bool(v, "post_when_empty"),
     "enabled": lambda v, _: _bool(v, "enabled"),
 }

@@ -83,7 +83,13 @@ def suggest_timezones(text: str, n: int = 3) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
-    names = {name.casefold(): name for name in zoneinfo.available_timezones()}
+    # Some systems list files of the zone folder that are not places: the host's own zone
+    # ("localtime": a digest would move hours with the server), "Factory", "posixrules".
+    names = {
+        name.casefold(): name
+        for name in zoneinfo.available_timezones()
+        if name.casefold() not in {"localtime", "factory", "posixrules"}
+    }
     names.setdefault("utc", "UTC")
     return names
 
@@ -98,6 +104,8 @@ def parse_days(value: object, *, key: str = "days") -> frozenset[int]:
         parts = [str(v).strip().casefold() for v in value]
     else:
         raise QueryError(f"{key}: {_shown(value)} is not a list of days; use {DAYS_FORM}")
+    if not parts:  # `days: []` would be a digest that never posts
+        raise QueryError(f"{key}: an empty list names no day; use {DAYS_FORM}")
     if text in _DAY_SETS:
         return _DAY_SETS[text]
     days: set[int] = set()
@@ -209,7 +217,7 @@ def resolve_topics(
         if len(found.topics) == 1:
             topic = found.topics[0]
         else:
-            near = () if found.ambiguous else matcher.near_topics(item)
+            near = () if found.ambiguous else (matcher.near_topics(item) or matcher.absent_near(item))
             if found.ambiguous or near or _not_a_name(item):
                 message = _topic_problem(item, matcher, near)
                 if strict:

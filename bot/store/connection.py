@@ -65,6 +65,11 @@ class Connections:
     def __init__(self, path: Path, *, busy_timeout: float) -> None:
         if not path.parent.is_dir():
             raise StoreError(f"cannot open the database {path}: folder {path.parent} does not exist")
+        if path.is_dir():
+            raise StoreError(
+                f"cannot open the database {path}: it is a folder, not a file; "
+                f"give a file path such as {path / 'newsbot.db'}"
+            )
         self.path = path
         self._busy_timeout = busy_timeout
         self._lock = threading.Lock()

@@ -102,6 +102,9 @@ class PostgresStore(SqlStore):
             check=ConnectionPool.check_connection,
         )
         try:
+            # One plain connection first: the pool would only say that it gave up after its
+            # timeout, this says why (refused, no such database, password rejected) and at once.
+            psycopg.connect(url, connect_timeout=max(1, int(connect_timeout))).close()
             self._pool.open(wait=True, timeout=connect_timeout)
         except psycopg.Error as exc:
             self._pool.close()

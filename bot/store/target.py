@@ -3,10 +3,13 @@ else is the path of a SQLite file. Parsing and wording only; bot.store.factory o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+# libpq also takes the password as a URL option: ...?sslmode=require&password=...
+_PASSWORD_OPTION = re.compile(r"(?i)(^|&)(password)=[^&]*")
 DEFAULT_DB: str | Path = Path("newsbot.db")
 
 
@@ -41,12 +44,14 @@ def parse_db(raw: str) -> str | Path:
 
 
 def describe_db(db: str | Path) -> str:
-    """For logs and messages: the path, or the URL with its password replaced by ***."""
+    """For logs and messages: the path, or the URL with its password (also a ``password=`` option)
+    replaced by ***."""
     if not isinstance(db, str) or "://" not in db:
         return str(db)
     parts = urlsplit(db)
-    if parts.password is None:
-        return db
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    parts = parts._replace(query=_PASSWORD_OPTION.sub(r"\1\2=***", parts.query))
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    return urlunsplit(parts)
