@@ -7,11 +7,13 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.listeners import news_admin_command, news_command, share_action
+from bot.listeners import install_events, news_admin_command, news_command, share_action
 from bot.listeners.admin_guard import AdminGuard
 from bot.settings import Settings
 from bot.slack.client import make_client
+from bot.slack.scopes import BOT_SCOPES
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,23 @@ def build_app(settings: Settings, services: Services) -> App:
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     bolt_log = logging.getLogger("bot.bolt")
     bolt_log.addFilter(_not_the_token_warning)  # once: addFilter ignores a filter already there
+    oauth: OAuthSettings | None = None
+    if settings.oauth:
+        # Several workspaces: Bolt's own OAuth flow (/slack/install, /slack/oauth_redirect) and its
+        # per-request authorisation, over our database (bot.store.workspaces).
+        client = make_client("", settings.slack_api_url)
+        client.token = None
+        oauth = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=services.installations,
+            installation_store_bot_only=True,
+            state_store=services.oauth_states,
+        )
     app = App(
         client=client,
+        oauth_settings=oauth,
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
         # Socket Mode requests carry no signature; Bolt skips the check for them by itself.
@@ -48,8 +65,12 @@ def build_app(settings: Settings, services: Services) -> App:
     )
     news_command.register(app, services.queries, services.clock)
     share_action.register(app, services.queries, services.poster, clock=services.clock)
-    guard = AdminGuard(settings.admins)  # the one place that decides who may change digests
-    news_admin_command.register(app, services.subscriptions, services.clock, guard=guard.middleware)
+    teams = services.workspaces  # the one rule for which workspace a request is about
+    guard = AdminGuard(settings.admins, teams=teams)  # the one place that decides who may change digests
+    news_admin_command.register(
+        app, services.subscriptions, services.clock, guard=guard.middleware, teams=teams
+    )
+    install_events.register(app, services.workspaces, teams)
     app.error(_error_handler)
     return app
 

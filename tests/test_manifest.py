@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from bot.slack.scopes import BOT_SCOPES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Web API method → the bot scopes it needs (public and private channels both supported).
@@ -48,3 +50,17 @@ def test_scopes_are_exactly_those_the_code_uses() -> None:
     assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and manifest.yml"
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_an_oauth_install_asks_for_the_manifest_scopes_and_returns_to_the_redirect_path() -> None:
+    assert set(BOT_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
+    [redirect] = manifest()["oauth_config"]["redirect_urls"]
+    assert redirect.endswith("/slack/oauth_redirect")
+
+
+def test_the_events_the_code_listens_to_are_subscribed_in_the_manifest() -> None:
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+    listened = set(re.findall(r"\.event\(\"([a-z_]+)\"\)", source))
+    events = manifest()["settings"]["event_subscriptions"]
+    assert listened and set(events["bot_events"]) == listened
+    assert events["request_url"].endswith("/slack/events")
