@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-feeds clean
+.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-feeds bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,6 @@ bench-feeds: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+
+bench-scale: $(STAMP) postgres
+	$(BIN)/python scripts/bench_scale.py

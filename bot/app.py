@@ -7,11 +7,13 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.listeners import (
     digest_submissions,
     home_actions,
     home_tab,
+    install_events,
     menu_options,
     news_admin_command,
     news_command,
@@ -22,6 +24,7 @@ from bot.listeners.modal_views import DigestModals
 from bot.services.home import form_of, timezones
 from bot.settings import Settings
 from bot.slack.client import make_client
+from bot.slack.scopes import BOT_SCOPES
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -44,8 +47,23 @@ def build_app(settings: Settings, services: Services) -> App:
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     bolt_log = logging.getLogger("bot.bolt")
     bolt_log.addFilter(_not_the_token_warning)  # once: addFilter ignores a filter already there
+    oauth: OAuthSettings | None = None
+    if settings.oauth:
+        # Several workspaces: Bolt's own OAuth flow (/slack/install, /slack/oauth_redirect) and its
+        # per-request authorisation, over our database (bot.store.workspaces).
+        client = make_client("", settings.slack_api_url)
+        client.token = None
+        oauth = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=services.installations,
+            installation_store_bot_only=True,
+            state_store=services.oauth_states,
+        )
     app = App(
         client=client,
+        oauth_settings=oauth,
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
         # Socket Mode requests carry no signature; Bolt skips the check for them by itself.
@@ -57,9 +75,10 @@ def build_app(settings: Settings, services: Services) -> App:
         listener_executor=services.listener_pool,
     )
     clock = services.clock
-    news_command.register(app, services.queries, clock, personal=services.personal)
+    teams = services.workspaces  # the one rule for which workspace a request is about
+    news_command.register(app, services.queries, clock, personal=services.personal, teams=teams)
     share_action.register(app, services.queries, services.poster, clock=clock)
-    guard = AdminGuard(settings.admins)  # the one place that decides who may change digests
+    guard = AdminGuard(settings.admins, teams=teams)  # the one place that decides who may change digests
     modals = DigestModals(
         services.home, services.subscriptions, form_of=form_of, timezones=timezones, clock=clock
     )
@@ -68,11 +87,13 @@ def build_app(settings: Settings, services: Services) -> App:
         services.subscriptions,
         clock,
         guard=guard.middleware,
-        open_form=lambda client, trigger, user, channel: modals.open_channel(
-            client, trigger, user, None, channel=channel
+        teams=teams,
+        open_form=lambda client, trigger, team, user, channel: modals.open_channel(
+            client, trigger, team, user, None, channel=channel
         ),
     )
-    tab = home_tab.HomeTab(services.home, guard.is_admin, clock)
+    install_events.register(app, services.workspaces, teams)
+    tab = home_tab.HomeTab(services.home, guard.is_admin, clock, teams=teams)
     home_tab.register(app, tab)
     home_actions.register(
         app,

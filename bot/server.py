@@ -21,17 +21,26 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 
+from bot.metrics import CONTENT_TYPE_LATEST as METRICS_CONTENT_TYPE
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+# Bolt's OAuth flow (multi-workspace installs), when the app has one.
+OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
 
 log = logging.getLogger(__name__)
 
 HealthReport = Callable[[], Mapping[str, Any]]
 
 
-def make_wsgi_app(bolt_app: App, health: HealthReport) -> WSGIApplication:
-    """The tiny dispatcher. ``health()`` returns the /healthz body; its ``ok`` picks 200 or 503."""
+def make_wsgi_app(
+    bolt_app: App, health: HealthReport, metrics: Callable[[], bytes] | None = None
+) -> WSGIApplication:
+    """The tiny dispatcher. ``health()`` returns the /healthz body; its ``ok`` picks 200 or 503.
+    ``metrics()``: the Prometheus text for GET /metrics."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    oauth = bolt_app.oauth_flow is not None
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -44,6 +53,14 @@ def make_wsgi_app(bolt_app: App, health: HealthReport) -> WSGIApplication:
             except ValueError:  # bad JSON or UTF-8: Bolt parses the body before it checks the signature
                 log.info("refused a malformed request to %s", EVENTS_PATH)
                 return _reply(start_response, "400 Bad Request", {"error": "malformed request"})
+        if oauth and path in OAUTH_PATHS and method == "GET":
+            return slack(environ, start_response)
+        if path == METRICS_PATH and method == "GET" and metrics is not None:
+            data = metrics()
+            start_response(
+                "200 OK", [("Content-Type", METRICS_CONTENT_TYPE), ("Content-Length", str(len(data)))]
+            )
+            return [data]
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             body = dict(health())
             return _reply(start_response, "200 OK" if body.get("ok") else "503 Service Unavailable", body)

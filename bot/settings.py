@@ -56,6 +56,19 @@ class Settings:
     reload_minutes: float = 5.0
     log_level: str = "INFO"
     feeds_path: Path | None = None  # NEWSBOT_FEEDS: the feeds file `newsbot run` polls (bot/feeds/)
+    # Multi-workspace install (Bolt's OAuth flow) when all three are set; see ``oauth``.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_state_secret: str | None = None
+    # Fernet key: stored bot tokens are encrypted with it (bot.store.secrets).
+    secret_key: str | None = None
+    # How often the scheduler looks for due occurrences (several processes: each looks this often).
+    tick_seconds: float = 15.0
+
+    @property
+    def oauth(self) -> bool:
+        """Serve /slack/install and /slack/oauth_redirect; bot tokens come from the installations."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_state_secret)
 
     @property
     def article_roots(self) -> tuple[Path, ...]:
@@ -79,7 +92,9 @@ class Settings:
             f"digests_dir={str(self.digests_dir)!r}, "
             f"cache_path={str(self.cache_path) if self.cache_path else None!r}, "
             f"grace_hours={self.grace_hours}, reload_minutes={self.reload_minutes}, "
-            f"log_level={self.log_level!r})"
+            f"log_level={self.log_level!r}, slack_client_id={self.slack_client_id!r}, "
+            f"slack_client_secret={shown(self.slack_client_secret)}, "
+            f"slack_state_secret={shown(self.slack_state_secret)}, secret_key={shown(self.secret_key)})"
         )
 
     __str__ = __repr__
@@ -102,8 +117,19 @@ class Settings:
         problems: list[str] = []
         get, parse = _reader(values, problems)
 
+        oauth_names = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+        client_id, client_secret, state_secret = (get(name) for name in oauth_names)
+        oauth = [name for name in oauth_names if get(name) is not None]
+        if oauth and len(oauth) < len(oauth_names):
+            missing = ", ".join(name for name in oauth_names if name not in oauth)
+            problems.append(
+                f"{missing}: missing (multi-workspace install needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
+                "and SLACK_STATE_SECRET together; set none of them for one workspace)"
+            )
         bot_token = get("SLACK_BOT_TOKEN")
-        if bot_token is None:
+        if bot_token is None and len(oauth) == len(oauth_names):
+            pass  # each workspace's token comes from its installation
+        elif bot_token is None:
             problems.append("SLACK_BOT_TOKEN: missing (the bot token, xoxb-…, from OAuth & Permissions)")
         elif not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN: must be a bot token starting with xoxb-")
@@ -136,6 +162,11 @@ class Settings:
             reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
             log_level=parse("LOG_LEVEL", "INFO", _log_level),
             feeds_path=folders.feeds_path,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            slack_state_secret=state_secret,
+            secret_key=parse("NEWSBOT_SECRET_KEY", None, _secret_key),
+            tick_seconds=parse("NEWSBOT_TICK_SECONDS", 15.0, _number(minimum=0.0, strict=True)),
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
@@ -319,6 +350,19 @@ def _number(*, minimum: float, strict: bool) -> Callable[[str], float]:
         return value
 
     return convert
+
+
+def _secret_key(raw: str) -> str | None:
+    from cryptography.fernet import Fernet  # loads only when a key is set
+
+    try:
+        Fernet(raw.encode())
+    except ValueError:
+        raise ValueError(
+            "not a Fernet key (32 url-safe base64-encoded bytes); make one with python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
+    return raw
 
 
 def _log_level(raw: str) -> str:

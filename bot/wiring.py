@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.articles import ArticleLibrary, default_cache_path
 from bot.compose.render import Templates
+from bot.metrics import Metrics
 from bot.schedule.occurrences import next_occurrence
 from bot.schedule.runner import Scheduler
 from bot.services.catalog import Catalog, LoggedLibrary, load_templates
@@ -28,14 +29,25 @@ from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
 from bot.services.upkeep import HealthReport, Reloader
+from bot.services.workspaces import Workspaces, home_installation, start_home_workspace
 from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
 from bot.slack.people import SlackPeople
 from bot.slack.poster import SlackPoster
+from bot.slack.teams import TeamPosters
 from bot.store.base import Store
 from bot.store.factory import open_store
+from bot.store.secrets import TokenCipher
+from bot.store.workspaces import (
+    StoreInstallations,
+    StoreOAuthStates,
+    adopt_default_team,
+    remember_token_team,
+    remembered_token_team,
+    sql_hooks,
+)
 
 Clock = Callable[[], datetime]
 LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
@@ -67,6 +79,35 @@ class Services:
     health_report: HealthReport
     owner: str
     listener_pool: ThreadPoolExecutor
+    metrics: Metrics
+    workspaces: Workspaces
+    installations: StoreInstallations
+    oauth_states: StoreOAuthStates | None
+    posters: TeamPosters | None
+
+    def start_workspaces(self) -> str | None:
+        """Learn SLACK_BOT_TOKEN's workspace and move the single-workspace records to it (start-up)."""
+        token = self.settings.slack_bot_token
+        if not token:
+            return None
+        store = sql_hooks(self.store)
+        posters = self.posters
+
+        def install(answer: dict[str, object]) -> None:
+            self.installations.save(home_installation(answer, token))
+            if posters is not None:
+                posters.set_home(str(answer.get("team_id") or ""), self.poster)
+
+        return start_home_workspace(
+            self.workspaces,
+            self.poster.whoami,
+            remember=lambda team, enterprise: remember_token_team(
+                store, token, team, enterprise, self.clock()
+            ),
+            remembered=lambda: remembered_token_team(store, token),
+            adopt=lambda team: adopt_default_team(store, team, self.clock()),
+            install=install if self.settings.oauth else None,
+        )
 
     def close(self) -> None:
         """Give up waiting manual posts (their askers are told), wait for listener work in flight (an
@@ -96,15 +137,36 @@ def build_services(
     # The same default as `newsbot check`: a restart parses only new or changed files.
     library = ArticleLibrary(roots, settings.cache_path or default_cache_path(roots))
     store = open_store(settings.db_path)
+    metrics = Metrics()
+    installations = StoreInstallations(sql_hooks(store), TokenCipher(settings.secret_key), clock=clock)
+    oauth_states = (
+        StoreOAuthStates(sql_hooks(store), settings.slack_state_secret or "", clock=clock)
+        if settings.oauth
+        else None
+    )
     health = PostingHealth(clock)
     # chat.postMessage never retries by itself (exactly once: SlackPoster); reads may.
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    reader = make_read_client(settings.slack_bot_token, settings.slack_api_url)
+    client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)
+    reader = make_read_client(settings.slack_bot_token, settings.slack_api_url, metrics=metrics)
     poster = SlackPoster(client, health, reader=reader)
+    # One workspace: every digest posts with SLACK_BOT_TOKEN. Several: each with its installation's.
+    posters = (
+        TeamPosters(installations.bot_token_for, settings.slack_api_url, metrics=metrics, clock=clock)
+        if settings.oauth
+        else None
+    )
+    workspaces = Workspaces(
+        store,
+        multi=settings.oauth,
+        clock=clock,
+        installations=installations,
+        forget=posters.forget if posters is not None else None,
+    )
+    installations.on_save.append(lambda inst: _resume(workspaces, inst.team_id or inst.enterprise_id))
     catalog = Catalog(LoggedLibrary(library, roots), clock)
     templates = templates or load_templates(settings.digests_dir)
     composer = DigestComposer(catalog, templates)
-    posting = PostingService(store, poster, composer, owner=owner)
+    posting = PostingService(store, poster, composer, owner=owner, posters=posters, metrics=metrics)
     manual = ManualPosts(posting, store, clock=clock)
     subscriptions = SubscriptionService(
         store,
@@ -113,8 +175,16 @@ def build_services(
         previewer=UnseenPreview(store, composer),
         post_now=manual.post,
     )
+    if posters is not None:
+        subscriptions.per_workspace(posters.channels)
     # users.info runs inside the scheduler's tick and before acknowledgements: a short timeout.
-    people = SlackPeople(make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3))
+    # One workspace: SLACK_BOT_TOKEN's client; several: each installation's.
+    people_client = make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3)
+    people = SlackPeople(
+        (lambda team: p.reader if (p := posters(team)) is not None else None)
+        if posters is not None
+        else (lambda team: people_client)
+    )
     personal = PersonalDigests(store, people, matcher_provider=catalog.matcher)
     queries = QueryService(catalog, templates)
     return Services(
@@ -132,6 +202,7 @@ def build_services(
             posting,
             owner=owner,
             grace=timedelta(hours=settings.grace_hours),
+            metrics=metrics,
             prepare=personal.refresh,
         ),
         subscriptions=subscriptions,
@@ -146,8 +217,26 @@ def build_services(
             digests_dir=settings.digests_dir,
             template_names=templates.names(),
             clock=clock,
+            metrics=metrics,
+            team=lambda: workspaces.home_team or "",
         ),
-        health_report=HealthReport(catalog, health, store),
+        health_report=HealthReport(
+            catalog,
+            health,
+            store,
+            paused_workspaces=posters.paused if posters else None,
+            owner=owner,
+        ),
         owner=owner,
         listener_pool=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="newsbot-listener"),
+        metrics=metrics,
+        workspaces=workspaces,
+        installations=installations,
+        oauth_states=oauth_states,
+        posters=posters,
     )
+
+
+def _resume(workspaces: Workspaces, team_id: str | None) -> None:
+    if team_id:
+        workspaces.installed(team_id)

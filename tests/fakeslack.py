@@ -18,6 +18,12 @@ to a response URL bound to a channel (``response_url(key, channel=…)``) lands 
 
 Channels are lenient: an unknown C…/G… ID is created on first use as a public channel the bot is in;
 ``add_channel`` declares private, archived or not-joined channels to exercise the error paths.
+
+Several workspaces: ``add_team(team_id, token)`` gives a bot token its own workspace (channels,
+users, messages, auth.test answer); a call is served by the workspace of its bearer token (an
+unknown token gets the default workspace, ``TEAM_ID``). ``grant_install(code, team_id)`` lets
+``oauth.v2.access`` exchange ``code`` for a new workspace's bot token, as an OAuth install does;
+``revoke(token)`` makes every later call with it answer ``token_revoked``.
 Users, direct messages and history paging: see tests/fakeslack_workspace.py; views
 (views.publish/open/update/push, checked with ``check_view``): see tests/fakeslack_views.py.
 """
@@ -86,6 +92,7 @@ class Call:
     headers: dict[str, str]
     status: int
     fault: str | None
+    team: str = TEAM_ID  # the workspace of the call's token
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,10 @@ class FakeSlack:
         self._rate_methods: frozenset[str] | None = None
         self._rate_retry_after = 1
         self._workspace = Workspace()
+        self._teams: dict[str, Workspace] = {TEAM_ID: self._workspace}
+        self._tokens: dict[str, str] = {}  # bot token -> team id (unknown tokens: TEAM_ID)
+        self._revoked: set[str] = set()
+        self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
         self._responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._response_channels: dict[str, str] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -175,8 +186,20 @@ class FakeSlack:
         is_member: bool = True,
         is_archived: bool = False,
     ) -> None:
+        self.add_team_channel(TEAM_ID, channel_id, name, is_private, is_member, is_archived)
+
+    def add_team_channel(
+        self,
+        team: str,
+        channel_id: str,
+        name: str | None = None,
+        is_private: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
+    ) -> None:
+        """``add_channel`` in the workspace ``team`` (see ``add_team``)."""
         with self._lock:
-            self._workspace.channels[channel_id] = Channel(
+            self._teams[team].channels[channel_id] = Channel(
                 channel_id, name or channel_id.lower(), is_private, is_member, is_archived
             )
 
@@ -202,9 +225,31 @@ class FakeSlack:
         is_admin: bool = False,
         is_owner: bool = False,
         tz: str = "UTC",
+        team: str = TEAM_ID,
     ) -> None:
         with self._lock:
-            self._workspace.add_user(user_id, name, is_admin=is_admin, is_owner=is_owner, tz=tz)
+            self._teams[team].add_user(user_id, name, is_admin=is_admin, is_owner=is_owner, tz=tz)
+
+    def add_team(self, team_id: str, token: str, *, bot_user: str | None = None) -> None:
+        """A workspace of its own whose bot token is ``token`` (bot user U<team>, bot B<team>)."""
+        with self._lock:
+            if team_id not in self._teams:
+                suffix = team_id.removeprefix("T")
+                self._teams[team_id] = Workspace(team_id, bot_user or f"UB{suffix}", f"BB{suffix}")
+            self._tokens[token] = team_id
+
+    def grant_install(
+        self, code: str, team_id: str, *, token: str, installer: str = "UINSTALL1", team_name: str = ""
+    ) -> None:
+        """``oauth.v2.access`` with ``code`` installs the app in ``team_id`` and answers ``token``."""
+        with self._lock:
+            grant = {"team_id": team_id, "token": token, "installer": installer, "name": team_name}
+            self._grants[code] = grant
+
+    def revoke(self, token: str) -> None:
+        """The workspace uninstalled the app: the token answers token_revoked from now on."""
+        with self._lock:
+            self._revoked.add(token)
 
     def set_user_tz(self, user_id: str, tz: str) -> None:
         """The user changed their time zone in Slack; users.info answers it from now on."""
@@ -258,17 +303,17 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    def messages(self, channel: str) -> list[dict[str, Any]]:
+    def messages(self, channel: str, team: str = TEAM_ID) -> list[dict[str, Any]]:
         """Messages stored in a channel (or sent to a user ID), oldest first."""
         with self._lock:
-            found = self._workspace.lookup(channel, create=False)
+            found = self._teams[team].lookup(channel, create=False)
             return [dict(m) for m in found.messages] if found else []
 
-    def all_messages(self) -> dict[str, list[dict[str, Any]]]:
+    def all_messages(self, team: str = TEAM_ID) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
             return {
                 cid: [dict(m) for m in ch.messages]
-                for cid, ch in self._workspace.channels.items()
+                for cid, ch in self._teams[team].channels.items()
                 if ch.messages
             }
 
@@ -322,18 +367,26 @@ class FakeSlack:
             self._respond(request, parts.path.removeprefix("/response/"), params, headers)
             return
         method = parts.path.removeprefix("/api/")
+        token = _bearer(headers) or str(params.get("token") or "")
         fault = self._next_fault(method)
+        with self._lock:
+            team = self._tokens.get(token, TEAM_ID)
+            revoked = token in self._revoked
+        if revoked and fault is None:
+            fault = Fault.error("token_revoked")
         if fault is not None and fault.kind in ("reset", "reset_after"):
             if fault.kind == "reset_after":
                 with self._lock:
-                    self._workspace.call(method, params)
+                    self._teams[team].call(method, params)
             with self._lock:
-                self._calls.append(Call(method, params, headers, 0, fault.kind))
+                self._calls.append(Call(method, params, headers, 0, fault.kind, team))
             _reset(request)
             return
-        reply, delay = self._apply(method, params, fault)
+        reply, delay = self._apply(method, params, fault, team)
         with self._lock:
-            self._calls.append(Call(method, params, headers, reply.status, fault.kind if fault else None))
+            self._calls.append(
+                Call(method, params, headers, reply.status, fault.kind if fault else None, team)
+            )
         if delay:
             time.sleep(delay)
         self._send(request, reply)
@@ -405,7 +458,9 @@ class FakeSlack:
                 draw -= rate
             return None
 
-    def _apply(self, method: str, params: dict[str, Any], fault: Fault | None) -> tuple[_Reply, float]:
+    def _apply(
+        self, method: str, params: dict[str, Any], fault: Fault | None, team: str = TEAM_ID
+    ) -> tuple[_Reply, float]:
         if fault is not None and fault.kind == "ratelimited":
             reply = _Reply(
                 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
@@ -416,10 +471,43 @@ class FakeSlack:
         if fault is not None and fault.kind == "error":
             return _Reply(200, {"ok": False, "error": fault.code}), 0.0
         with self._lock:
-            body = self._workspace.call(method, params)
+            if method == "oauth.v2.access":
+                body = self._oauth_access(params)
+            else:
+                body = self._teams[team].call(method, params)
         if fault is not None and fault.kind == "server_error_after":
             return _Reply(500, {}), 0.0
         return _Reply(200, body), fault.delay if fault is not None else 0.0
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's answer to the OAuth code exchange (called with the lock held)."""
+        grant = self._grants.pop(str(params.get("code") or ""), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, token = grant["team_id"], grant["token"]
+        suffix = team_id.removeprefix("T")
+        if team_id not in self._teams:
+            self._teams[team_id] = Workspace(team_id, f"UB{suffix}", f"BB{suffix}")
+        self._tokens[token] = team_id
+        self._revoked.discard(token)
+        workspace = self._teams[team_id]
+        return {
+            "ok": True,
+            "app_id": "A0NEWSBOT",
+            "authed_user": {"id": grant["installer"]},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": workspace.bot_user,
+            "team": {"id": team_id, "name": grant["name"] or f"Team {suffix}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return value.removeprefix("Bearer ").strip() if value.startswith("Bearer ") else ""
 
 
 def _reset(request: BaseHTTPRequestHandler) -> None:

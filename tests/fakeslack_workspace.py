@@ -42,11 +42,14 @@ class Channel:
 
 
 class Workspace:
-    def __init__(self) -> None:
+    """One Slack workspace; ``team_id``, ``bot_user`` and ``bot_id`` differ per installed workspace."""
+
+    def __init__(self, team_id: str = TEAM_ID, bot_user: str = BOT_USER, bot_id: str = BOT_ID) -> None:
+        self.team_id, self.bot_user, self.bot_id = team_id, bot_user, bot_id
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.ephemeral: list[dict[str, Any]] = []
-        self.views = Views(TEAM_ID, BOT_ID)
+        self.views = Views(team_id, bot_id)
         self.clock: Callable[[], float] = time.time  # seconds since the epoch, for message ts
         self.departed: dict[str, str] = {}  # user ID -> error answered when posting to their DM
         self.keep_profile: set[str] = set()  # departed users whose users.info answers deleted: true
@@ -77,7 +80,7 @@ class Workspace:
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "name": name or user_id.lower(),
             "real_name": name or user_id,
             "is_admin": is_admin,
@@ -116,9 +119,9 @@ class Workspace:
             "url": "https://fake.slack.test/",
             "team": "Fake Team",
             "user": "newsbot",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER,
-            "bot_id": BOT_ID,
+            "team_id": self.team_id,
+            "user_id": self.bot_user,
+            "bot_id": self.bot_id,
         }
 
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +140,8 @@ class Workspace:
         message: dict[str, Any] = {
             "type": "message",
             "ts": ts,
-            "user": BOT_USER,
-            "bot_id": BOT_ID,
+            "user": self.bot_user,
+            "bot_id": self.bot_id,
             "text": params.get("text", ""),
             "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks or [],
             "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
@@ -223,7 +226,7 @@ class Workspace:
         if len(wanted) != 1:
             return {"ok": False, "error": "not_supported" if wanted else "users_list_not_supplied"}
         user = wanted[0]
-        if user == BOT_USER:
+        if user == self.bot_user:
             return {"ok": False, "error": "cannot_dm_bot"}
         if user not in self.users or user in self.departed:
             return {"ok": False, "error": "user_not_found"}

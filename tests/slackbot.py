@@ -78,12 +78,12 @@ def signed_headers(
 
 
 def command_body(
-    command: str, text: str, *, user: str, response_url: str, channel: str = "CNEWS0001"
+    command: str, text: str, *, user: str, response_url: str, channel: str = "CNEWS0001", team: str = TEAM_ID
 ) -> bytes:
     return urlencode(
         {
             "token": "unused-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": channel.lower(),
@@ -193,8 +193,12 @@ def running_bot(
     admins: str = "",
     clock: Callable[[], datetime] | None = None,
     article_folder: Path | None = None,
+    env: dict[str, str] | None = None,
+    start_workspaces: bool = False,
 ) -> Iterator[RunningBot]:
-    """The app serving on a random port. ``article_folder`` None: the handful of TOPICS articles."""
+    """The app serving on a random port. ``article_folder`` None: the handful of TOPICS articles.
+    ``env``: more settings; ``start_workspaces``: learn the token's workspace first, as `newsbot run`
+    does (without it, records stay under the single-workspace key "")."""
     articles = article_folder or workdir / "articles"
     if article_folder is None:
         write_articles(articles)
@@ -208,13 +212,18 @@ def running_bot(
             "NEWSBOT_DB": str(workdir / "newsbot.db"),
             "NEWSBOT_DIGESTS": str(workdir / "digests"),
             "NEWSBOT_ADMINS": admins,
+            **(env or {}),
         }
     )
     clock = clock or MovableClock()
     services = build_services(settings, clock=clock, owner="test", templates=package_templates())
-    services.reload()
+    snapshot = services.reload()
+    if start_workspaces:
+        services.start_workspaces()
+        services.reload.sync_file_digests(snapshot)
     app = build_app(settings, services)
-    server = HttpServer(make_wsgi_app(app, services.health_report), host="127.0.0.1", port=0)
+    wsgi = make_wsgi_app(app, services.health_report, services.metrics.render)
+    server = HttpServer(wsgi, host="127.0.0.1", port=0)
     server.start_in_thread()
     try:
         yield RunningBot(server.url, app, services, fake, settings, clock)

@@ -156,6 +156,7 @@ def test_healthz_reports_posting_and_articles(bot: RunningBot) -> None:
         "posting": "ok",
         "articles": 5,
         "last_reload": NOW.isoformat(),
+        "process": "test",
     }
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from bot.slack.scopes import BOT_SCOPES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Web API method → the bot scopes it needs (public and private channels both supported).
@@ -57,6 +59,20 @@ def test_home_tab_messages_tab_events_and_options_url() -> None:
     assert home["home_tab_enabled"] is True
     assert home["messages_tab_enabled"] is True
     events = data["settings"]["event_subscriptions"]
-    assert events["bot_events"] == ["app_home_opened"]
+    assert "app_home_opened" in events["bot_events"]
     assert events["request_url"].endswith("/slack/events")
     assert data["settings"]["interactivity"]["message_menu_options_url"].endswith("/slack/events")
+
+
+def test_an_oauth_install_asks_for_the_manifest_scopes_and_returns_to_the_redirect_path() -> None:
+    assert set(BOT_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
+    [redirect] = manifest()["oauth_config"]["redirect_urls"]
+    assert redirect.endswith("/slack/oauth_redirect")
+
+
+def test_the_events_the_code_listens_to_are_subscribed_in_the_manifest() -> None:
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+    listened = set(re.findall(r"\.event\(\"([a-z_]+)\"\)", source))
+    events = manifest()["settings"]["event_subscriptions"]
+    assert listened and set(events["bot_events"]) == listened
+    assert events["request_url"].endswith("/slack/events")

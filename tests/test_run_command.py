@@ -22,7 +22,7 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.base import PostRecord
 from bot.store.sqlite import SQLiteStore
-from tests.fakeslack import FakeSlack, Fault
+from tests.fakeslack import TEAM_ID, FakeSlack, Fault
 from tests.home_payloads import home_opened_request
 from tests.slackbot import (
     BOT_TOKEN,
@@ -278,7 +278,9 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
         try:
             posted = wait_for(
                 lambda: (
-                    (r := check.get_post("", "ai", occurrence)) is not None and r.status == "posted" and r
+                    (r := check.get_post(TEAM_ID, "ai", occurrence)) is not None
+                    and r.status == "posted"
+                    and r
                 ),
                 timeout=30,
             )
@@ -299,7 +301,7 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
 
 
 def _posted(store: SQLiteStore, occurrence: datetime) -> PostRecord | None:
-    record = store.get_post("", "ai", occurrence)
+    record = store.get_post(TEAM_ID, "ai", occurrence)
     return record if record is not None and record.status == "posted" else None
 
 

@@ -65,7 +65,7 @@ class _Http:
 
         health = with_feed_health(services.health_report, feeds)  # feeds (issue 11): /healthz lists them
         try:
-            self._server = HttpServer(make_wsgi_app(app, health), port=port)
+            self._server = HttpServer(make_wsgi_app(app, health, services.metrics.render), port=port)
         except OSError as err:  # the port is taken, or needs privileges
             raise ConfigError(
                 f"PORT: cannot listen on port {port} ({err.strerror or err}); stop the program using it "
@@ -114,9 +114,13 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     feeds_thread: threading.Thread | None = None  # feeds (issue 11)
     try:
         feeds = _feed_poller(settings, services)  # feeds (issue 11): None unless NEWSBOT_FEEDS is set
-        services.reload()
-        if not services.poster.check_auth():
+        snapshot = services.reload()
+        # Which workspace SLACK_BOT_TOKEN serves (auth.test); the records of "" move to it, and
+        # digests/*.yaml belong to it from now on.
+        services.start_workspaces()
+        if settings.slack_bot_token and services.health.paused:
             log.error("Slack did not confirm the bot token (%s)", services.health.reason or "no answer")
+        services.reload.sync_file_digests(snapshot)
         app = build_app(settings, services)
         # Manual posts an earlier process was still retrying when it died: retried here, and the
         # admin who asked hears how they ended in a direct message (their response_url is gone).
@@ -137,6 +141,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
                 "clock": services.clock,
                 "reload": services.reload,
                 "reload_seconds": max(1, round(settings.reload_minutes * 60)),
+                "tick_seconds": max(1, round(settings.tick_seconds)),
             },
             name="newsbot-scheduler",
         )

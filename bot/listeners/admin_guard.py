@@ -22,12 +22,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import QueryError
 from bot.grammar.news_admin import USAGES, parse_admin_command
+from bot.listeners.team import TeamKeys, request_team
 from bot.slack.client import make_read_client
 from bot.views import ids
 
@@ -85,16 +87,18 @@ def refusal_message() -> dict[str, Any]:
 
 class AdminGuard:
     """Caches each user's users.info answer for ``ttl_seconds`` (admins rarely change; Slack's
-    users.info is rate limited), keyed by (team, user)."""
+    users.info is rate limited), keyed by (team, user); the team comes from bot.listeners.team."""
 
     def __init__(
         self,
         admins: frozenset[str],
         *,
+        teams: TeamKeys | None = None,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._admins = admins
+        self._teams = teams
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
@@ -127,7 +131,7 @@ class AdminGuard:
         return allowed
 
     def middleware(
-        self, client: WebClient, body: dict[str, Any], next: Callable[[], BoltResponse]
+        self, client: WebClient, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         """Bolt listener middleware (arguments are injected by name)."""
         verb = command_verb(str(body.get("text") or ""))
@@ -136,7 +140,7 @@ class AdminGuard:
             # (to a non-admin too, whose "lsit" deserves that rather than a refusal); nothing runs.
             return next()
         user_id = str(body.get("user_id") or "")
-        team_id = str(body.get("team_id") or "")
+        team_id = request_team(self._teams, context)
         if user_id and self.is_admin(client, team_id, user_id):
             return next()
         log.info("refused /news-admin %r for %s", verb, user_id)
@@ -147,12 +151,13 @@ class AdminGuard:
         )
 
     def interaction_middleware(
-        self, client: WebClient, body: dict[str, Any], next: Callable[[], BoltResponse]
+        self, client: WebClient, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         """Bolt listener middleware for Home buttons and modal submissions."""
         if not needs_admin(body):
             return next()
-        team_id, user_id = interaction_user(body)
+        _, user_id = interaction_user(body)
+        team_id = request_team(self._teams, context)
         if user_id and self.is_admin(client, team_id, user_id):
             return next()
         log.info("refused an admin interaction for %s", user_id or "an unknown user")

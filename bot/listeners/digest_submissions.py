@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.errors import ChannelProblem, DigestProblem, QueryError
 from bot.listeners.admin_guard import interaction_user
 from bot.listeners.home_tab import HomeTab
-from bot.listeners.news_admin_command import WORKSPACE, channel_problem_text, digest_problem_text
+from bot.listeners.news_admin_command import channel_problem_text, digest_problem_text
 from bot.services.forms import ChannelFormResult
 from bot.services.personal import FormResult
 from bot.views import ids
@@ -85,26 +85,32 @@ def register(
             ack(**errors_response({"topics": str(err)}))
             return None
 
-    def channel_digest(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def channel_digest(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         submission = parse(ack, view)
         if submission is None:
             return
-        team_id, user_id = interaction_user(body)
-        result = channel_forms.submit(WORKSPACE, user_id, submission, clock())
+        _, user_id = interaction_user(body)
+        team_id = tab.team(context)
+        result = channel_forms.submit(team_id, user_id, submission, clock())
         if result.errors:
             ack(**errors_response(keyed_to_blocks(result.errors, view)))
             return
         ack()
         tab.publish(client, team_id, user_id)
 
-    def personal_digest(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def personal_digest(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         submission = parse(ack, view)
         if submission is None:
             return
-        team_id, user_id = interaction_user(body)
+        _, user_id = interaction_user(body)
+        team_id = tab.team(context)
         try:
             result = personal_forms.submit(
-                WORKSPACE, user_id, submission.topics, submission.grammar_options(), clock()
+                team_id, user_id, submission.topics, submission.grammar_options(), clock()
             )
         except QueryError as err:
             ack(**errors_response({"topics": worded(err)}))

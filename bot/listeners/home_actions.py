@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -24,7 +24,6 @@ from bot.listeners.admin_guard import interaction_user
 from bot.listeners.home_tab import HomeTab
 from bot.listeners.modal_views import DigestModals, open_view, update_view
 from bot.listeners.news_admin_command import (
-    WORKSPACE,
     Subscriptions,
     channel_problem_text,
     digest_problem_text,
@@ -89,27 +88,27 @@ def register(
     def trigger(body: dict[str, Any]) -> str:
         return str(body.get("trigger_id") or "")
 
-    def refresh(client: WebClient, body: dict[str, Any]) -> None:
-        team_id, user_id = interaction_user(body)
-        tab.publish(client, team_id, user_id)
+    def refresh(client: WebClient, body: dict[str, Any], context: BoltContext) -> None:
+        _, user_id = interaction_user(body)
+        tab.publish(client, tab.team(context), user_id)
 
     def tell(client: WebClient, body: dict[str, Any], title: str, text: str) -> None:
         open_view(client, trigger(body), notice_modal(title, text))
 
     # --- everyone ------------------------------------------------------------------------------
-    def personal_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def personal_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
-        modals.open_personal(client, trigger(body), user_id)
+        modals.open_personal(client, trigger(body), tab.team(context), user_id)
 
-    def personal_toggle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def personal_toggle(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
         enabled = action_of(body).get("action_id") == ids.HOME_PERSONAL_ON
-        personal.set_enabled(WORKSPACE, user_id, enabled, clock())
-        refresh(client, body)
+        personal.set_enabled(tab.team(context), user_id, enabled, clock())
+        refresh(client, body, context)
 
-    def topic(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def topic(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         name = str(action_of(body).get("value") or "")
         if not name:
@@ -118,31 +117,33 @@ def register(
         open_view(client, trigger(body), answer_modal(name, dict(reply.payload)))
 
     # --- admins (guarded) ----------------------------------------------------------------------
-    def digest_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_new(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
-        modals.open_channel(client, trigger(body), user_id, None)
+        modals.open_channel(client, trigger(body), tab.team(context), user_id, None)
 
-    def digest_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
         name = str(action_of(body).get("value") or "")
         try:
-            modals.open_channel(client, trigger(body), user_id, name)
+            modals.open_channel(client, trigger(body), tab.team(context), user_id, name)
         except QueryError as err:
             tell(client, body, "Cannot edit", problem_text(err))
 
-    def digest_preview(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_preview(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         name = str(action_of(body).get("value") or "")
         try:
-            [preview] = digests.preview(WORKSPACE, "", None, AdminCommand("preview", name=name), clock())
+            [preview] = digests.preview(
+                tab.team(context), "", None, AdminCommand("preview", name=name), clock()
+            )
         except QueryError as err:
             tell(client, body, "Cannot preview", problem_text(err))
             return
         open_view(client, trigger(body), answer_modal(f"Preview: {name}", dict(preview.payload)))
 
-    def digest_post(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_post(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
         name = str(action_of(body).get("value") or "")
@@ -154,11 +155,13 @@ def register(
             text = follow_up_text(spec, outcome)
             if not (view_id and update_view(client, view_id, notice_modal("Post now", text))):
                 tell_user(client, user_id, text)
-            refresh(client, body)
+            refresh(client, body, context)
 
         cmd = AdminCommand("post", name=name)
         try:
-            results = digests.post(WORKSPACE, "", None, cmd, clock(), follow_up=follow_up, asked_by=user_id)
+            results = digests.post(
+                tab.team(context), "", None, cmd, clock(), follow_up=follow_up, asked_by=user_id
+            )
             text = "\n".join(posted_text(r) for r in results)
         except QueryError as err:
             text = problem_text(err)
@@ -167,29 +170,31 @@ def register(
             text = f"That did not work: {escape(str(err))}"
         if view_id:
             update_view(client, view_id, notice_modal("Post now", text))
-        refresh(client, body)
+        refresh(client, body, context)
 
-    def digest_toggle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_toggle(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
         action = action_of(body)
         resume = ids.action_pattern(ids.HOME_DIGEST_RESUME)
         enabled = resume.match(str(action.get("action_id") or "")) is not None
         try:
-            digests.set_enabled(WORKSPACE, user_id, str(action.get("value") or ""), enabled, clock())
+            digests.set_enabled(tab.team(context), user_id, str(action.get("value") or ""), enabled, clock())
         except QueryError as err:
             tell(client, body, "Cannot change", problem_text(err))
-        refresh(client, body)
+        refresh(client, body, context)
 
-    def digest_delete(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def digest_delete(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         _, user_id = interaction_user(body)
         name = str(action_of(body).get("value") or "")
         try:
-            digests.unsubscribe(WORKSPACE, user_id, "", None, AdminCommand("unsubscribe", name=name), clock())
+            digests.unsubscribe(
+                tab.team(context), user_id, "", None, AdminCommand("unsubscribe", name=name), clock()
+            )
         except QueryError as err:
             tell(client, body, "Cannot delete", problem_text(err))
-        refresh(client, body)
+        refresh(client, body, context)
 
     app.action(ids.HOME_PERSONAL_NEW)(personal_form)
     app.action(ids.HOME_PERSONAL_EDIT)(personal_form)

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import NewsbotError
-from bot.listeners.news_admin_command import WORKSPACE
+from bot.listeners.team import TeamKeys, request_team
 from bot.views.data import HomeData
 from bot.views.home import home_view
 
@@ -29,16 +29,23 @@ class Home(Protocol):
 
 
 class HomeTab:
-    def __init__(self, home: Home, is_admin: IsAdmin, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, home: Home, is_admin: IsAdmin, clock: Callable[[], datetime], *, teams: TeamKeys | None = None
+    ) -> None:
+        self._teams = teams
         self._home = home
         self._is_admin = is_admin
         self._clock = clock
+
+    def team(self, context: Any) -> str:
+        """The request's workspace key (bot.listeners.team, as every listener reads it)."""
+        return request_team(self._teams, context)
 
     def publish(self, client: WebClient, team_id: str, user_id: str) -> bool:
         """Build and publish ``user_id``'s Home view; False (logged) when Slack refused it."""
         try:
             admin = self._is_admin(client, team_id, user_id)
-            data = self._home.home(WORKSPACE, user_id, admin=admin, now=self._clock())
+            data = self._home.home(team_id, user_id, admin=admin, now=self._clock())
             client.views_publish(user_id=user_id, view=home_view(data))
         except SlackApiError as err:
             log.warning("views.publish for %s failed: %s", user_id, err.response.get("error"))
@@ -50,10 +57,9 @@ class HomeTab:
 
 
 def register(app: App, tab: HomeTab) -> None:
-    def opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return  # the Messages tab: nothing to draw
-        team_id = str(body.get("team_id") or "")
-        tab.publish(client, team_id, str(event.get("user") or ""))
+        tab.publish(client, tab.team(context), str(event.get("user") or ""))
 
     app.event("app_home_opened")(opened)

@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.compose.mrkdwn import escape
 from bot.digests.spec import DigestSpec
-from bot.listeners.news_admin_command import WORKSPACE
 from bot.views.data import DigestForm, TopicCount
 from bot.views.modals import channel_digest_modal, notice_modal, personal_digest_modal
 
@@ -50,8 +49,8 @@ class DigestModals:
         self._timezones = timezones
         self._clock = clock
 
-    def open_personal(self, client: WebClient, trigger_id: str, user_id: str) -> bool:
-        form, editing, zone = self._forms.personal_form(WORKSPACE, user_id, self._clock())
+    def open_personal(self, client: WebClient, trigger_id: str, team_id: str, user_id: str) -> bool:
+        form, editing, zone = self._forms.personal_form(team_id, user_id, self._clock())
         view = personal_digest_modal(form, topics=self._forms.topics(), editing=editing, timezone_label=zone)
         return open_view(client, trigger_id, view) is not None
 
@@ -59,6 +58,7 @@ class DigestModals:
         self,
         client: WebClient,
         trigger_id: str,
+        team_id: str,
         user_id: str,
         name: str | None,
         *,
@@ -67,10 +67,10 @@ class DigestModals:
         """The channel digest modal: new (``name`` None, in the admin's time zone, posting to
         ``channel`` if given) or editing ``name``."""
         if name is None:
-            _, _, zone = self._forms.personal_form(WORKSPACE, user_id, self._clock())
+            _, _, zone = self._forms.personal_form(team_id, user_id, self._clock())
             form = DigestForm(timezone=zone, channel=channel)
         else:
-            spec = self._digests.get(WORKSPACE, name)
+            spec = self._digests.get(team_id, name)
             if spec.source == "file":
                 where = escape(spec.origin or "a file in digests/")
                 text = f"*{escape(name)}* is defined in `{where}`: change it by editing that file."

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import channel_refs
@@ -29,6 +29,7 @@ from bot.errors import (
     QueryError,
 )
 from bot.grammar.news_admin import ADMIN_USAGE, USAGES, AdminCommand, parse_admin_command
+from bot.listeners.team import TeamKeys, request_team
 from bot.services.posting import PostOutcome, PostStatus
 from bot.services.subscriptions import (
     DigestListing,
@@ -38,9 +39,6 @@ from bot.services.subscriptions import (
     SubscribeResult,
 )
 
-# A single-workspace install keeps every record under the default workspace key, so digests from
-# files and from Slack live side by side; a multi-workspace install would pass the request's team_id.
-WORKSPACE = ""
 ANSWER_WAIT = 10.0  # seconds a follow-up waits for the command's own answer to go out
 RESPONSE_URL_USES = 5  # Slack: a response_url takes five messages in 30 minutes
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
@@ -282,19 +280,24 @@ def register(
     clock: Callable[[], datetime],
     *,
     guard: Callable[..., Any],
-    open_form: Callable[[WebClient, str, str, str | None], bool] | None = None,
+    teams: TeamKeys | None = None,
+    open_form: Callable[[WebClient, str, str, str, str | None], bool] | None = None,
 ) -> None:
     """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
-    ``open_form(client, trigger_id, user_id, channel_id)``: opens the channel digest modal
+    ``teams``: which workspace's records a request uses (bot.listeners.team).
+    ``open_form(client, trigger_id, team_id, user_id, channel_id)``: opens the channel digest modal
     (`subscribe` alone), set to the channel the command was run in when it is one."""
 
-    def admin(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def admin(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
+        team_id = request_team(teams, context)
         user_id = str(command.get("user_id") or "")
         if open_form is not None and str(command.get("text") or "").strip().casefold() == "subscribe":
             here = str(command.get("channel_id") or "")
             channel = here if channel_refs.is_typed_channel_id(here) else None
-            if not open_form(client, str(command.get("trigger_id") or ""), user_id, channel):
+            if not open_form(client, str(command.get("trigger_id") or ""), team_id, user_id, channel):
                 usage = USAGES["subscribe"]
                 respond(ephemeral(f"I could not open the form; type the options instead: `{usage}`"))
             return
@@ -306,7 +309,9 @@ def register(
             channel_name = None
         try:
             cmd = parse_admin_command(str(command.get("text") or ""))
-            for message in _run(subscriptions, clock(), cmd, user_id, channel_id, channel_name, follow_up):
+            for message in _run(
+                subscriptions, clock(), cmd, team_id, user_id, channel_id, channel_name, follow_up
+            ):
                 respond(message)
             answered.set()
         except ChannelProblem as err:
@@ -352,6 +357,7 @@ def _run(
     admin: Subscriptions,
     now: datetime,
     cmd: AdminCommand,
+    team_id: str,
     user_id: str,
     channel_id: str,
     channel_name: str | None,
@@ -360,7 +366,7 @@ def _run(
     if cmd.action == "help":
         return [ephemeral(ADMIN_USAGE)]
     if cmd.action == "list":
-        listings = admin.list_digests(WORKSPACE)
+        listings = admin.list_digests(team_id)
         if not listings:
             return [
                 ephemeral("No digests yet. Create one with `/news-admin subscribe` (see `/news-admin help`).")
@@ -372,17 +378,17 @@ def _run(
         ]
         return [ephemeral("*Digests*\n" + "\n".join(lines))]
     if cmd.action == "subscribe":
-        result = admin.subscribe(WORKSPACE, user_id, channel_id, channel_name, cmd, now)
+        result = admin.subscribe(team_id, user_id, channel_id, channel_name, cmd, now)
         return [ephemeral(subscribed_text(result))]
     if cmd.action == "unsubscribe":
-        spec = admin.unsubscribe(WORKSPACE, user_id, channel_id, channel_name, cmd, now)
+        spec = admin.unsubscribe(team_id, user_id, channel_id, channel_name, cmd, now)
         return [
             ephemeral(
                 f"Unsubscribed: *{escape(spec.name)}* no longer posts to {channel_label(spec.channel)}."
             )
         ]
     if cmd.action == "preview":
-        previews = admin.preview(WORKSPACE, channel_id, channel_name, cmd, now)
+        previews = admin.preview(team_id, channel_id, channel_name, cmd, now)
         shown = [
             {**dict(p.payload), "response_type": "ephemeral", "replace_original": False}
             for p in previews[:MAX_PREVIEWS]
@@ -398,7 +404,7 @@ def _run(
         return shown
     if cmd.action == "post":
         results = admin.post(
-            WORKSPACE, channel_id, channel_name, cmd, now, follow_up=follow_up, asked_by=user_id
+            team_id, channel_id, channel_name, cmd, now, follow_up=follow_up, asked_by=user_id
         )
         return [ephemeral("\n".join(posted_text(r) for r in results))]
     raise QueryError(f"Unknown command {cmd.action!r}. See `/news-admin help`.")

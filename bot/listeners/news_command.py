@@ -12,15 +12,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.compose.mrkdwn import escape, unescape
 from bot.digests.spec import DigestSpec
 from bot.digests.values import days_label
 from bot.errors import NewsbotError, QueryError
 from bot.grammar.follow import FOLLOW_USAGE, UNFOLLOW_USAGE, FollowCommand, is_follow_command, parse_follow
-from bot.listeners.news_admin_command import WORKSPACE
 from bot.listeners.share_action import MAX_QUERY_CHARS, Answers, share_value, with_share_button
+from bot.listeners.team import TeamKeys, request_team
 from bot.services.home import filters_text
 from bot.services.personal import FollowResult
 
@@ -61,19 +61,19 @@ def personal_text(spec: DigestSpec) -> str:
     )
 
 
-def follow_reply(personal: Following, user_id: str, text: str, now: datetime) -> str:
+def follow_reply(personal: Following, team_id: str, user_id: str, text: str, now: datetime) -> str:
     """The answer to a follow, unfollow or following command (errors worded for the user)."""
     try:
         cmd = parse_follow(text)
         if cmd.action == "following":
-            spec = personal.get(WORKSPACE, user_id)
+            spec = personal.get(team_id, user_id)
             return personal_text(spec) if spec else "You follow no topics yet. Try `/news follow robotics`."
         if cmd.action == "unfollow":
-            remaining = personal.unfollow(WORKSPACE, user_id, cmd, now)
+            remaining = personal.unfollow(team_id, user_id, cmd, now)
             if remaining is None:
                 return "Done: you follow nothing now, and no digest will be sent to you."
             return "Done. " + personal_text(remaining)
-        result = personal.follow(WORKSPACE, user_id, cmd, now)
+        result = personal.follow(team_id, user_id, cmd, now)
     except QueryError as err:
         return f":warning: {escape(str(err))}"
     except NewsbotError as err:  # Slack did not answer users.info / conversations.open
@@ -113,14 +113,22 @@ def query_text(raw: str) -> str:
 
 
 def register(
-    app: App, queries: Queries, clock: Callable[[], datetime], *, personal: Following | None = None
+    app: App,
+    queries: Queries,
+    clock: Callable[[], datetime],
+    *,
+    personal: Following | None = None,
+    teams: TeamKeys | None = None,
 ) -> None:
-    def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    """``personal``: follow/unfollow/following; ``teams``: which workspace's records (bot.listeners.team)."""
+
+    def news(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         # Slack sends &, < and > in command text as entities.
         raw = unescape(str(command.get("text") or "")).strip()
         if personal is not None and is_follow_command(raw):
-            reply = follow_reply(personal, str(command.get("user_id") or ""), raw, clock())
+            team_id = request_team(teams, context)
+            reply = follow_reply(personal, team_id, str(command.get("user_id") or ""), raw, clock())
             respond({"response_type": "ephemeral", "text": reply})
             return
         text = query_text(str(command.get("text") or ""))

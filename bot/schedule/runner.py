@@ -24,6 +24,7 @@ Channels post in parallel; one channel's digests post in order. The posting serv
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ import schedule
 
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
+from bot.metrics import Metrics
 from bot.schedule.occurrences import occurrences_between
 from bot.services.posting import (
     DONE_STATUSES,
@@ -46,6 +48,7 @@ from bot.services.posting import (
 from bot.store.base import AuditEntry, Store
 
 log = logging.getLogger(__name__)
+_Key = tuple[str, str]  # (team, channel)
 
 MISSED_REASON = "missed: bot was down beyond the grace window"
 SUPERSEDED_REASON = "superseded: the next occurrence is due before this one could be posted"
@@ -77,6 +80,7 @@ class Scheduler:
         grace: timedelta = timedelta(hours=3),
         lookback: timedelta = timedelta(days=7),
         max_workers: int = 8,
+        metrics: Metrics | None = None,
         prepare: Callable[[Sequence[DigestSpec], datetime], list[DigestSpec]] | None = None,
     ) -> None:
         """``prepare``: brings the stored digests up to date before each tick looks at them (a
@@ -88,6 +92,7 @@ class Scheduler:
         self.grace = grace
         self.lookback = max(lookback, grace)
         self.max_workers = max_workers
+        self.metrics = metrics
         self._stop = threading.Event()
         # Caches of facts the store never changes: final records, and each spec version's start time.
         self._final: set[tuple[str, str, datetime]] = set()
@@ -107,18 +112,30 @@ class Scheduler:
             self._final = {key for key in self._final if key[2] > now - self.lookback}
             self._pending_retries = []
             queues = self._due_by_channel(now)
+            if self.metrics is not None:
+                oldest = min((occ for items in queues.values() for _, occ in items), default=now)
+                self.metrics.scheduler_lag.set(max(0.0, (now - oldest).total_seconds()))
             if not queues:
                 self._earliest_retry = min(self._pending_retries, default=None)
                 return []
             workers = min(self.max_workers, len(queues))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsbot-post") as pool:
-                futures = [pool.submit(self._post_channel, items, now) for items in queues.values()]
+                futures = [pool.submit(self._post_channel, items, now) for items in self._spread(queues)]
                 outcomes = [outcome for future in futures for outcome in future.result()]
             retries = [
                 o.retry_at for o in outcomes if o.status is PostStatus.DEFERRED and o.retry_at is not None
             ]
             self._earliest_retry = min(self._pending_retries + retries, default=None)
             return outcomes
+
+    def _spread(
+        self, queues: dict[_Key, list[tuple[DigestSpec, datetime]]]
+    ) -> list[list[tuple[DigestSpec, datetime]]]:
+        """The channel queues in this process's own order (seeded by its owner id): several
+        processes then start on different channels instead of all racing for the same claims."""
+        ordered = [queues[key] for key in sorted(queues)]
+        random.Random(self.owner).shuffle(ordered)
+        return ordered
 
     def stop(self) -> None:
         """Take no new posts; posts in flight finish (and are recorded)."""

@@ -46,9 +46,9 @@ TITLE = "Your news digest"  # the DM's header (the name dm:U… is for the store
 class People(Protocol):
     """What personal digests need from Slack (bot.slack.people.SlackPeople)."""
 
-    def person(self, user_id: str) -> Person: ...
+    def person(self, team_id: str, user_id: str) -> Person: ...
 
-    def open_dm(self, user_id: str) -> str | None: ...
+    def open_dm(self, team_id: str, user_id: str) -> str | None: ...
 
 
 class UserGone(QueryError):
@@ -113,7 +113,7 @@ class PersonalDigests:
 
     def sync(self, team_id: str, user_id: str, now: datetime) -> Person:
         """Read the user from Slack and bring their digest up to date (time zone, departed)."""
-        person = self._people.person(user_id)
+        person = self._people.person(team_id, user_id)
         spec = self.get(team_id, user_id)
         if spec is not None:
             self._apply(spec, person, now)
@@ -206,7 +206,7 @@ class PersonalDigests:
                 continue
             asked += 1
             try:
-                person = self._people.person(spec.recipient)
+                person = self._people.person(spec.team_id, spec.recipient)
             except PeopleUnavailable as err:
                 log.info("cannot re-read %s (%s); scheduling with the stored time zone", spec.recipient, err)
                 out.append(spec)
@@ -226,11 +226,11 @@ class PersonalDigests:
         existing: DigestSpec | None,
         now: datetime,
     ) -> DigestSpec:
-        person = self._people.person(user_id)
+        person = self._people.person(team_id, user_id)
         if person.departed:
             raise UserGone("Slack does not know you as a member of this workspace; nothing was saved.")
         channel = existing.channel if existing is not None else None
-        channel = channel or self._people.open_dm(user_id)
+        channel = channel or self._people.open_dm(team_id, user_id)
         if not channel:
             raise UserGone("Slack would not open a direct message with you; nothing was saved.")
         command = dataclasses.replace(options, name=personal_name(user_id), topics=None, channel=None)

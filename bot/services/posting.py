@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from bot.digests.spec import DigestSpec
 from bot.errors import NewsbotError
+from bot.metrics import Metrics
 from bot.services.unseen import DigestComposer, compose_unseen
 from bot.slack.health import PostingHealth
 from bot.slack.notices import channel_gone_notice
@@ -88,6 +89,8 @@ class PostOutcome:
     occurrence: datetime | None = None
     rate_limited: bool = False
     uncertain: bool = False
+    team_id: str = ""
+    post_key: str = ""
 
 
 class PostingService:
@@ -99,14 +102,23 @@ class PostingService:
         *,
         owner: str,
         lease: timedelta = timedelta(minutes=5),
+        posters: Callable[[str], Poster | None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        """``posters``: each workspace's poster (bot.slack.teams; None for a workspace without a
+        token); without it every workspace posts through ``poster``."""
         self.store = store
         self.poster = poster
         self.composer = composer
         self.owner = owner
         self.lease = lease
+        self.posters = posters
+        self.metrics = metrics
         self._auth_lock = threading.Lock()
-        self._next_auth_check: datetime | None = None
+        self._next_auth_check: dict[str, datetime] = {}
+
+    def poster_for(self, team_id: str) -> Poster | None:
+        return self.posters(team_id) if self.posters is not None else self.poster
 
     def post_now(self, spec: DigestSpec, now: datetime) -> PostOutcome:
         """`/news-admin post`, `newsbot post`: the occurrence is now, and an empty digest is not posted."""
@@ -118,23 +130,35 @@ class PostingService:
         """Post one occurrence at most once. ``manual`` (/news-admin post, newsbot post): the caller
         passes ``occurrence=now``, and an empty digest is never posted whatever ``post_when_empty`` says."""
         outcome = self._post(spec, occurrence, now=now, manual=manual)
+        # key=value fields, so that the lines of several processes and workspaces can be grepped.
         log.info(
-            "digest %r occurrence %s -> %s %s",
+            "post team=%s digest=%r occurrence=%s post_key=%s outcome=%s %s",
+            spec.team_id or "-",
             spec.name,
             occurrence.isoformat(),
+            outcome.post_key or "-",
             outcome.status,
             outcome.detail,
         )
+        if self.metrics is not None:
+            self.metrics.posts.labels(str(outcome.status)).inc()
+            if outcome.status is PostStatus.POSTED and not manual:
+                self.metrics.scheduler_lag_seconds.observe(max(0.0, (now - occurrence).total_seconds()))
         return outcome
 
     def _post(self, spec: DigestSpec, occurrence: datetime, *, now: datetime, manual: bool) -> PostOutcome:
         def outcome(status: PostStatus, **kwargs: Any) -> PostOutcome:
-            return PostOutcome(status, digest=spec.name, occurrence=occurrence, **kwargs)
+            return PostOutcome(
+                status, digest=spec.name, occurrence=occurrence, team_id=spec.team_id, **kwargs
+            )
 
         if not spec.enabled:
             return outcome(PostStatus.DISABLED, detail="the digest is disabled")
-        if self.poster.health.paused and not self._auth_recovered(now):
-            return outcome(PostStatus.PAUSED, detail=f"posting is paused: {self.poster.health.reason}")
+        poster = self.poster_for(spec.team_id)
+        if poster is None:
+            return outcome(PostStatus.PAUSED, detail="newsbot is not installed in this workspace")
+        if poster.health.paused and not self._auth_recovered(poster, spec.team_id, now):
+            return outcome(PostStatus.PAUSED, detail=f"posting is paused: {poster.health.reason}")
         claim = self.store.claim(
             spec.team_id,
             spec.name,
@@ -146,6 +170,12 @@ class PostingService:
         )
         if claim is None:
             return self._not_claimed(spec, occurrence, outcome)
+        if self.metrics is not None and claim.taken_over_from:
+            self.metrics.claims_taken_over.inc()
+        post_key = claim.post_key
+
+        def claimed(status: PostStatus, **kwargs: Any) -> PostOutcome:
+            return outcome(status, post_key=post_key, **kwargs)
 
         try:
             payload, urls = compose_unseen(self.store, self.composer, spec, now)
@@ -156,27 +186,28 @@ class PostingService:
             self.store.skip(
                 spec.team_id, spec.name, occurrence, channel=spec.channel, reason=EMPTY_REASON, now=now
             )
-            return outcome(PostStatus.EMPTY, detail=EMPTY_REASON)
+            return claimed(PostStatus.EMPTY, detail=EMPTY_REASON)
 
         # No attempt at an occurrence is made before it is due (a manual post's occurrence is the
         # moment it was asked for), so the occurrence bounds the first attempt from below: the
         # history check reads the channel from there, however busy it has been since.
-        result = self.poster.post(
+        result = poster.post(
             spec.channel,
             payload,
             post_key=claim.post_key,
             check_history=claim.attempt > 1,
             since=claim.occurrence,
         )
-        return self._record(spec, claim, result, urls, now, outcome)
+        return self._record(spec, claim, result, urls, now, claimed)
 
-    def _auth_recovered(self, now: datetime) -> bool:
+    def _auth_recovered(self, poster: Poster, team_id: str, now: datetime) -> bool:
         """While paused, ask Slack again (auth.test) at most every AUTH_RETRY; True once the token works."""
         with self._auth_lock:
-            if self._next_auth_check is not None and now < self._next_auth_check:
+            due = self._next_auth_check.get(team_id)
+            if due is not None and now < due:
                 return False
-            self._next_auth_check = now + AUTH_RETRY
-        if not self.poster.check_auth():
+            self._next_auth_check[team_id] = now + AUTH_RETRY
+        if not poster.check_auth():
             return False
         log.info("the Slack token works again: posting resumes")
         return True
@@ -229,7 +260,7 @@ class PostingService:
             case AuthFailed(code=code):
                 retry_at = now + AUTH_RETRY
                 with self._auth_lock:
-                    self._next_auth_check = retry_at
+                    self._next_auth_check[spec.team_id] = retry_at
                 self.store.release(claim, retry_at=retry_at, error=code, now=now)
                 return outcome(PostStatus.PAUSED, retry_at=retry_at, detail=code)
             case PostFailed(code=code, retryable=retryable, maybe_sent=maybe_sent):
@@ -242,8 +273,10 @@ class PostingService:
         """A gone channel will not come back by retrying: stop the digest and tell whoever set it up."""
         self.store.set_enabled(spec.team_id, spec.name, False, actor=ACTOR, reason=code, now=now)
         log.warning("digest %r disabled: Slack answered %s for channel %s", spec.name, code, spec.channel)
-        if spec.created_by and spec.recipient is None:  # a personal digest's recipient is the one gone
-            self.poster.notify(spec.created_by, channel_gone_notice(spec, code))
+        poster = self.poster_for(spec.team_id)
+        # A personal digest's recipient is the one gone: nobody to tell.
+        if spec.created_by and spec.recipient is None and poster is not None:
+            poster.notify(spec.created_by, channel_gone_notice(spec, code))
 
 
 def backoff(attempt: int) -> timedelta:

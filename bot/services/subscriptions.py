@@ -120,6 +120,7 @@ class SubscriptionService:
     ) -> None:
         self._store = store
         self._channels = channels
+        self._channels_for: Callable[[str], ChannelDirectory | None] | None = None
         self._matcher = matcher_provider
         self._previewer = previewer
         self._post_now = post_now
@@ -148,11 +149,11 @@ class SubscriptionService:
         if existing is not None and existing.recipient is not None:
             raise _personal(existing, cmd)
         if cmd.channel is not None:
-            channel = self._lookup(cmd.channel)
+            channel = self._lookup(team_id, cmd.channel)
         elif existing is not None:
-            channel = self._lookup(stored_ref(existing.channel))
+            channel = self._lookup(team_id, stored_ref(existing.channel))
         else:
-            channel = self._lookup(ChannelRef(command_channel_id, command_channel_name), here=True)
+            channel = self._lookup(team_id, ChannelRef(command_channel_id, command_channel_name), here=True)
         name = cmd.name or channel.name
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
@@ -174,7 +175,7 @@ class SubscriptionService:
             created_by=user_id,
         )
         spec = dataclasses.replace(spec, enabled=True, origin=None)  # subscribing again re-enables it
-        joined = self._ensure_member(channel)
+        joined = self._ensure_member(team_id, channel)
         if spec != existing:
             self._store.save_digest(spec, actor=user_id, now=now)
         changes = spec_diff(existing, spec) if existing is not None else {}
@@ -266,24 +267,37 @@ class SubscriptionService:
     def _channel_digests(self, team_id: str) -> list[DigestSpec]:
         return [s for s in self._store.list_digests(team_id) if s.recipient is None]
 
-    def _lookup(self, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
+    def per_workspace(self, channels_for: Callable[[str], ChannelDirectory | None]) -> None:
+        """Look channels up with each workspace's own token (multi-workspace installs)."""
+        self._channels_for = channels_for
+
+    def _directory(self, team_id: str) -> ChannelDirectory:
+        if self._channels_for is None:
+            return self._channels
+        directory = self._channels_for(team_id)
+        if directory is None:
+            raise ChannelLookupError("newsbot is not installed in this workspace", code="not_installed")
+        return directory
+
+    def _lookup(self, team_id: str, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
         if here and is_dm_id(ref.id or ""):
             raise ChannelProblem(ChannelProblemKind.DIRECT_MESSAGE)
-        info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
+        directory = self._directory(team_id)
+        info = directory.info(ref.id) if ref.id else directory.find_by_name(ref.name or "")
         if info is None:
             raise ChannelProblem(ChannelProblemKind.NOT_VISIBLE, channel="" if here else str(ref))
         if info.is_archived:
             raise ChannelProblem(ChannelProblemKind.ARCHIVED, channel=f"<#{info.id}>")
         return info
 
-    def _ensure_member(self, channel: ChannelInfo) -> bool:
+    def _ensure_member(self, team_id: str, channel: ChannelInfo) -> bool:
         """Join a public channel; a private one needs an invitation (nothing is saved until then)."""
         if channel.is_member:
             return False
         if channel.is_private:
             raise ChannelProblem(ChannelProblemKind.PRIVATE_NOT_MEMBER, channel=f"<#{channel.id}>")
         try:
-            self._channels.join(channel.id)
+            self._directory(team_id).join(channel.id)
         except ChannelLookupError as err:
             raise ChannelProblem(
                 ChannelProblemKind.JOIN_REFUSED, channel=f"<#{channel.id}>", code=err.code
@@ -296,7 +310,9 @@ class SubscriptionService:
             spec = self._store.get_digest(team_id, cmd.name)
             if spec is None or spec.recipient is not None:
                 raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action=cmd.action, name=cmd.name)
-            if cmd.channel is not None and not self._channel_keys(cmd.channel) & _keys_of(spec.channel):
+            if cmd.channel is not None and not self._channel_keys(team_id, cmd.channel) & _keys_of(
+                spec.channel
+            ):
                 raise DigestProblem(
                     DigestProblemKind.WRONG_CHANNEL,
                     action=cmd.action,
@@ -306,7 +322,7 @@ class SubscriptionService:
                 )
             return [spec]
         ref = cmd.channel or here
-        keys = self._channel_keys(ref)
+        keys = self._channel_keys(team_id, ref)
         found = [s for s in self._channel_digests(team_id) if keys & _keys_of(s.channel)]
         if not found:
             raise DigestProblem(
@@ -316,10 +332,11 @@ class SubscriptionService:
             )
         return found
 
-    def _channel_keys(self, ref: ChannelRef) -> frozenset[str]:
+    def _channel_keys(self, team_id: str, ref: ChannelRef) -> frozenset[str]:
         """Every way a digest may name the channel (its ID, its name); a deleted channel keeps its ID."""
         keys = {k for k in (ref.id, ref.name) if k}
-        info = self._channels.info(ref.id) if ref.id else self._channels.find_by_name(ref.name or "")
+        directory = self._directory(team_id)
+        info = directory.info(ref.id) if ref.id else directory.find_by_name(ref.name or "")
         if info is not None:
             keys |= {info.id, info.name}
         return frozenset(keys)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.digests.files import load_digest_files
+from bot.metrics import Metrics
 from bot.services.catalog import Catalog, Snapshot
 from bot.slack.health import HealthStatus, PostingHealth
 from bot.store.base import Store
@@ -30,7 +32,10 @@ class Reloader:
         digests_dir: Path,
         template_names: Sequence[str],
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
+        team: Callable[[], str] = lambda: "",
     ) -> None:
+        """``team``: the workspace digests/*.yaml belong to (SLACK_BOT_TOKEN's, bot.services.workspaces)."""
         self._catalog = catalog
         self._store = store
         self._health = health
@@ -38,10 +43,16 @@ class Reloader:
         self._digests_dir = digests_dir
         self._template_names = tuple(template_names)
         self._clock = clock
+        self._metrics = metrics
+        self._team = team
         self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
 
     def __call__(self) -> Snapshot:
+        started = time.perf_counter()
         snapshot = self._catalog.reload()
+        if self._metrics is not None:
+            self._metrics.article_load_seconds.observe(time.perf_counter() - started)
+            self._metrics.articles.set(snapshot.articles)
         self.sync_file_digests(snapshot)
         if not self._health.status().ok:  # paused or unreachable: notice when Slack is back
             self._check_auth()
@@ -51,7 +62,9 @@ class Reloader:
         if not self._digests_dir.is_dir():
             return
         matcher = snapshot.matcher if snapshot.articles else None
-        loaded = load_digest_files(self._digests_dir, matcher=matcher, templates=self._template_names)
+        loaded = load_digest_files(
+            self._digests_dir, matcher=matcher, templates=self._template_names, team_id=self._team()
+        )
         for warning in loaded.warnings:
             if warning not in self._logged_warnings:
                 log.warning("%s", warning)
@@ -68,10 +81,22 @@ class HealthReport:
     did not answer; ``since`` when), ok. ``ok`` is true only in state ok (the server answers 503 otherwise).
     """
 
-    def __init__(self, catalog: Catalog, health: PostingHealth, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        health: PostingHealth,
+        store: Store | None = None,
+        *,
+        paused_workspaces: Callable[[], dict[str, str]] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        """``paused_workspaces``: workspaces whose own token Slack rejected (multi-workspace mode);
+        ``owner``: this process's claim owner, named in the body (several processes)."""
         self._catalog = catalog
         self._health = health
         self._store = store
+        self._paused_workspaces = paused_workspaces
+        self._owner = owner
         self._database_since: datetime | None = None
 
     def __call__(self) -> dict[str, Any]:
@@ -91,7 +116,7 @@ class HealthReport:
             posting = f"unreachable: {status.reason}"
         else:
             posting = f"paused: {status.reason}"
-        return {
+        body: dict[str, Any] = {
             "ok": status.ok,
             "state": status.state,
             "since": status.since.isoformat() if status.since else None,
@@ -100,3 +125,9 @@ class HealthReport:
             "articles": snapshot.articles,
             "last_reload": snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         }
+        if self._owner is not None:
+            body["process"] = self._owner  # which of several processes answered (host:pid:random)
+        if self._paused_workspaces is not None:
+            # One workspace's revoked token is that workspace's problem, not this process's health.
+            body["workspaces_paused"] = self._paused_workspaces()
+        return body

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -26,7 +28,9 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
 
+from bot.metrics import Metrics
 from bot.settings import DEFAULT_SLACK_API_URL
 
 READ_RETRIES = 2
@@ -34,9 +38,51 @@ READ_RETRIES = 2
 MAX_READ_WAIT = 5.0
 
 
-def make_client(token: str, base_url: str = DEFAULT_SLACK_API_URL, *, timeout: int = 10) -> WebClient:
-    """A WebClient for ``base_url`` (SLACK_API_URL; a missing trailing '/' is added), without retries."""
-    return WebClient(token=token, base_url=_url(base_url), timeout=timeout, retry_handlers=[])
+class MeteredWebClient(WebClient):
+    """A WebClient that counts every call by method and HTTP status, and every 429 with its
+    Retry-After (bot.metrics), when given ``metrics``."""
+
+    def __init__(self, *args: Any, metrics: Metrics | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        if self.metrics is None:
+            return super().api_call(api_method, **kwargs)
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as err:
+            self._count(api_method, int(getattr(err.response, "status_code", 0) or 0), err.response)
+            raise
+        except Exception:
+            self._count(api_method, 0, None)
+            raise
+        self._count(api_method, response.status_code, response)
+        return response
+
+    def _count(self, method: str, status: int, response: SlackResponse | None) -> None:
+        metrics = self.metrics
+        assert metrics is not None
+        metrics.slack_calls.labels(method, str(status)).inc()
+        if status == 429:
+            metrics.rate_limited.labels(method).inc()
+            headers = getattr(response, "headers", None) or {}
+            value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+            try:
+                seconds = float(str(value[0] if isinstance(value, list) else value))
+            except (TypeError, ValueError):
+                seconds = 1.0
+            metrics.retry_after.inc(max(seconds, 0.0))
+
+
+def make_client(
+    token: str, base_url: str = DEFAULT_SLACK_API_URL, *, timeout: int = 10, metrics: Metrics | None = None
+) -> WebClient:
+    """A WebClient for ``base_url`` (SLACK_API_URL; a missing trailing '/' is added), without retries.
+    ``metrics``: count the calls (bot.metrics)."""
+    return MeteredWebClient(
+        token=token, base_url=_url(base_url), timeout=timeout, retry_handlers=[], metrics=metrics
+    )
 
 
 def make_read_client(
@@ -46,6 +92,7 @@ def make_read_client(
     timeout: int = 10,
     max_wait: float = MAX_READ_WAIT,
     sleep: Callable[[float], None] = time.sleep,
+    metrics: Metrics | None = None,
 ) -> WebClient:
     """A WebClient for read-only calls: retries rate limits (Retry-After ≤ ``max_wait``), 5xx and
     dropped connections. Never use it for chat.postMessage."""
@@ -54,7 +101,9 @@ def make_read_client(
         ServerErrorRetryHandler(max_retry_count=READ_RETRIES),
         ConnectionErrorRetryHandler(max_retry_count=READ_RETRIES),
     ]
-    return WebClient(token=token, base_url=_url(base_url), timeout=timeout, retry_handlers=handlers)
+    return MeteredWebClient(
+        token=token, base_url=_url(base_url), timeout=timeout, retry_handlers=handlers, metrics=metrics
+    )
 
 
 class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):

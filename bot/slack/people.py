@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -34,13 +35,21 @@ class Person:
 
 
 class SlackPeople:
-    def __init__(self, client: WebClient) -> None:
-        self._client = client
+    """``client_for(team)``: the WebClient of that workspace (None: newsbot is not installed there)."""
 
-    def person(self, user_id: str) -> Person:
+    def __init__(self, client_for: Callable[[str], WebClient | None]) -> None:
+        self._client_for = client_for
+
+    def _client(self, team_id: str) -> WebClient:
+        client = self._client_for(team_id)
+        if client is None:
+            raise PeopleUnavailable(f"newsbot is not installed in workspace {team_id!r}")
+        return client
+
+    def person(self, team_id: str, user_id: str) -> Person:
         """users.info: the user's time zone, or departed."""
         try:
-            user = self._client.users_info(user=user_id).get("user") or {}
+            user = self._client(team_id).users_info(user=user_id).get("user") or {}
         except SlackApiError as err:
             code = str(err.response.get("error") or "")
             if code in DEPARTED_ERRORS:
@@ -53,10 +62,10 @@ class SlackPeople:
         zone = str(user.get("tz") or "UTC")
         return Person(user_id, timezone=zone if _known_zone(zone) else "UTC")
 
-    def open_dm(self, user_id: str) -> str | None:
+    def open_dm(self, team_id: str, user_id: str) -> str | None:
         """The bot's direct message channel (D…) with the user; None when the user is departed."""
         try:
-            response = self._client.conversations_open(users=user_id)
+            response = self._client(team_id).conversations_open(users=user_id)
         except SlackApiError as err:
             code = str(err.response.get("error") or "")
             if code in DEPARTED_ERRORS:

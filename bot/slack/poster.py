@@ -169,16 +169,21 @@ class SlackPoster:
 
     def check_auth(self) -> bool:
         """Ask auth.test whether the token works; resume posting when it does, pause when rejected."""
+        return self.whoami() is not None
+
+    def whoami(self) -> dict[str, Any] | None:
+        """auth.test's answer (team_id, user_id, bot_id, …) when the token works, else None; pauses
+        and resumes posting as ``check_auth`` says."""
         try:
-            self._call(self.reader.auth_test)
+            response = self._call(self.reader.auth_test)
         except _Refused as err:
             if err.code in AUTH_ERRORS:
                 self._pause(err.code)
-            return False
+            return None
         except _Transient:
-            return False
+            return None
         self.health.resume()
-        return True
+        return dict(response.data) if isinstance(response.data, dict) else {}
 
     def find_block(self, channel: str, block_id: str, since: datetime) -> bool | None:
         """Whether a message with a block ``block_id`` is in the channel's history from ``since``

@@ -48,6 +48,9 @@ class Claim:
     owner: str
     expires: datetime
     dead_owner: str | None = None
+    # The owner whose claim this one replaces (its lease ran out, or its process is gone); None
+    # for a first attempt or a retry after a released (failed) one. Counted in bot.metrics.
+    taken_over_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,10 @@ class Connections:
         self._verified: tuple[int, int] | None = None  # (size, mtime) when the header was last read
         self._broken: DatabaseFileError | None = None  # deleted, replaced, corrupt: until restart
         self._readonly: DatabaseFileError | None = None  # while the file stays read-only
+        # The header is read through one descriptor kept open until close(): closing any other
+        # descriptor of the file would drop this process's POSIX locks on it, SQLite's included,
+        # and another process closing its last connection would then delete the WAL under us.
+        self._fd: int | None = None
 
     @property
     def problem(self) -> DatabaseFileError | None:
@@ -91,7 +95,8 @@ class Connections:
         """Start-up is done: from now on the file must exist and stay the same file."""
         st = self.path.stat()
         self._identity = (st.st_dev, st.st_ino)
-        self._header = _header(self.path) == _MAGIC  # (always true once migrated; cheap to be sure)
+        self._fd = os.open(self.path, os.O_RDONLY)
+        self._header = _header(self._fd) == _MAGIC  # (always true once migrated; cheap to be sure)
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -139,8 +144,8 @@ class Connections:
             raise self._break("replaced", f" (device/inode {self._identity} is now {(st.st_dev, st.st_ino)})")
         # Overwritten in place (cp garbage newsbot.db)? Read the header again only when size or mtime moved.
         seen = (st.st_size, st.st_mtime_ns)
-        if self._header and seen != self._verified:
-            if _header(self.path) != _MAGIC:
+        if self._header and self._fd is not None and seen != self._verified:
+            if _header(self._fd) != _MAGIC:
                 raise self._break("corrupt", " (its first bytes are not an SQLite header any more)")
             self._verified = seen
         if writing:
@@ -209,16 +214,19 @@ class Connections:
             for holder in list(self._all):
                 holder.conn.close()
             self._all = weakref.WeakSet()
+            if self._fd is not None:  # after the connections: nothing of SQLite's is locked any more
+                os.close(self._fd)
+                self._fd = None
 
     def open_count(self) -> int:
         """Connections still open (one per live thread that used the store)."""
         return len(self._all)
 
 
-def _header(path: Path) -> bytes:
+def _header(fd: int) -> bytes:
+    """The first bytes of the file, read at offset 0 through ``fd`` (never a new descriptor)."""
     try:
-        with path.open("rb") as file:
-            return file.read(len(_MAGIC))
+        return os.pread(fd, len(_MAGIC), 0)
     except OSError:
         return b""
 

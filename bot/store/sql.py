@@ -240,6 +240,7 @@ class SqlStore(ABC):
             )
             if inserted:
                 post_key, attempt, dead_owner = inserted[0]["post_key"], 1, None
+                taken_over = None
             else:
                 select = f"SELECT * FROM posts WHERE {_POST_KEY}{self.CLAIM_LOCK}"  # noqa: S608 - constants
                 rows = tx.rows(select, (team_id, digest, occ))
@@ -248,6 +249,7 @@ class SqlStore(ABC):
                     return None  # (no row: another caller holds it locked this very moment)
                 row = rows[0]
                 post_key, attempt, dead_owner = row["post_key"], row["attempts"] + 1, verdict or None
+                taken_over = str(row["owner"]) if row["status"] == "claimed" else None
                 if dead_owner:
                     log.info("taking over the claim of %s at once: that process no longer exists", dead_owner)
                 tx.run(
@@ -255,7 +257,9 @@ class SqlStore(ABC):
                     " retry_at = NULL, updated_at = ? WHERE id = ?",
                     (channel, attempt, owner, until, at, row["id"]),
                 )
-        return Claim(team_id, digest, occ_utc, channel, post_key, attempt, owner, expires, dead_owner)
+        return Claim(
+            team_id, digest, occ_utc, channel, post_key, attempt, owner, expires, dead_owner, taken_over
+        )
 
     def _claimable(self, row: Row, now: datetime) -> str | None:
         """None: not claimable now; "": claimable; an owner: claimable because that owner is dead."""
