@@ -85,41 +85,38 @@ def register(
             ack(**errors_response({"topics": str(err)}))
             return None
 
-    def channel_digest(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        submission = parse(ack, view)
-        if submission is None:
-            return
-        _, user_id = interaction_user(body)
-        team_id = tab.team(context)
-        result = channel_forms.submit(team_id, user_id, submission, clock())
-        if result.errors:
-            ack(**errors_response(keyed_to_blocks(result.errors, view)))
-            return
-        ack()
-        tab.publish(client, team_id, user_id)
+    Submit = Callable[[str, str, DigestSubmission], Mapping[str, QueryError | str]]
 
-    def personal_digest(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        submission = parse(ack, view)
-        if submission is None:
-            return
-        _, user_id = interaction_user(body)
-        team_id = tab.team(context)
-        try:
-            result = personal_forms.submit(
-                team_id, user_id, submission.topics, submission.grammar_options(), clock()
-            )
-        except QueryError as err:
-            ack(**errors_response({"topics": worded(err)}))
-            return
-        if result.errors:
-            ack(**errors_response(keyed_to_blocks(result.errors, view)))
-            return
-        ack()
-        tab.publish(client, team_id, user_id)
+    def answer(submit: Submit) -> Callable[..., None]:
+        """A view_submission listener: parse, ``submit`` (team, user, submission) -> problems by
+        field; errors under their fields, or close the modal and redraw the Home tab."""
 
-    app.view(ids.CHANNEL_DIGEST_CALLBACK, middleware=[guard])(channel_digest)
-    app.view(ids.PERSONAL_DIGEST_CALLBACK)(personal_digest)
+        def listener(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ) -> None:
+            submission = parse(ack, view)
+            if submission is None:
+                return
+            _, user_id = interaction_user(body)
+            team_id = tab.team(context)
+            try:
+                errors = submit(team_id, user_id, submission)
+            except QueryError as err:
+                errors = {"topics": err}
+            if errors:
+                ack(**errors_response(keyed_to_blocks(errors, view)))
+                return
+            ack()
+            tab.publish(client, team_id, user_id)
+
+        return listener
+
+    def channel_digest(team_id: str, user_id: str, submission: DigestSubmission) -> Mapping[str, QueryError]:
+        return channel_forms.submit(team_id, user_id, submission, clock()).errors
+
+    def personal_digest(team_id: str, user_id: str, submission: DigestSubmission) -> Mapping[str, str]:
+        fields = submission.grammar_options()
+        return personal_forms.submit(team_id, user_id, submission.topics, fields, clock()).errors
+
+    app.view(ids.CHANNEL_DIGEST_CALLBACK, middleware=[guard])(answer(channel_digest))
+    app.view(ids.PERSONAL_DIGEST_CALLBACK)(answer(personal_digest))
