@@ -9,8 +9,19 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.listeners import install_events, news_admin_command, news_command, share_action
+from bot.listeners import (
+    digest_submissions,
+    home_actions,
+    home_tab,
+    install_events,
+    menu_options,
+    news_admin_command,
+    news_command,
+    share_action,
+)
 from bot.listeners.admin_guard import AdminGuard
+from bot.listeners.modal_views import DigestModals
+from bot.services.home import form_of, timezones
 from bot.settings import Settings
 from bot.slack.client import make_client
 from bot.slack.scopes import BOT_SCOPES
@@ -63,14 +74,47 @@ def build_app(settings: Settings, services: Services) -> App:
         # belongs to the services so that shutting down waits for the work in flight.
         listener_executor=services.listener_pool,
     )
-    news_command.register(app, services.queries, services.clock)
-    share_action.register(app, services.queries, services.poster, clock=services.clock)
+    clock = services.clock
     teams = services.workspaces  # the one rule for which workspace a request is about
+    news_command.register(app, services.queries, clock, personal=services.personal, teams=teams)
+    share_action.register(app, services.queries, services.poster, clock=clock)
     guard = AdminGuard(settings.admins, teams=teams)  # the one place that decides who may change digests
+    modals = DigestModals(
+        services.home, services.subscriptions, form_of=form_of, timezones=timezones, clock=clock
+    )
     news_admin_command.register(
-        app, services.subscriptions, services.clock, guard=guard.middleware, teams=teams
+        app,
+        services.subscriptions,
+        clock,
+        guard=guard.middleware,
+        teams=teams,
+        open_form=lambda client, trigger, team, user, channel: modals.open_channel(
+            client, trigger, team, user, None, channel=channel
+        ),
     )
     install_events.register(app, services.workspaces, teams)
+    tab = home_tab.HomeTab(services.home, guard.is_admin, clock, teams=teams)
+    home_tab.register(app, tab)
+    home_actions.register(
+        app,
+        tab=tab,
+        modals=modals,
+        digests=services.subscriptions,
+        personal=services.personal,
+        answers=services.queries,
+        clock=clock,
+        guard=guard.interaction_middleware,
+    )
+    digest_submissions.register(
+        app,
+        tab=tab,
+        channel_forms=services.channel_forms,
+        personal_forms=services.personal,
+        topics=services.home.topics,
+        clock=clock,
+        guard=guard.interaction_middleware,
+    )
+    menu_options.register(app, topics=services.home.topics, timezones=timezones)
     app.error(_error_handler)
     return app
 

@@ -17,10 +17,14 @@ from datetime import UTC, datetime, timedelta
 from bot.articles import ArticleLibrary, default_cache_path
 from bot.compose.render import Templates
 from bot.metrics import Metrics
+from bot.schedule.occurrences import next_occurrence
 from bot.schedule.runner import Scheduler
 from bot.services.catalog import Catalog, LoggedLibrary, load_templates
 from bot.services.composing import DigestComposer, QueryService
+from bot.services.forms import ChannelForms
+from bot.services.home import HomeService
 from bot.services.manual import ManualPosts
+from bot.services.personal import PersonalDigests
 from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
@@ -30,6 +34,7 @@ from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client, make_read_client
 from bot.slack.health import PostingHealth
+from bot.slack.people import SlackPeople
 from bot.slack.poster import SlackPoster
 from bot.slack.teams import TeamPosters
 from bot.store.base import Store
@@ -67,6 +72,9 @@ class Services:
     manual: ManualPosts
     scheduler: Scheduler
     subscriptions: SubscriptionService
+    personal: PersonalDigests
+    home: HomeService
+    channel_forms: ChannelForms
     reload: Reloader
     health_report: HealthReport
     owner: str
@@ -169,20 +177,38 @@ def build_services(
     )
     if posters is not None:
         subscriptions.per_workspace(posters.channels)
+    # users.info runs inside the scheduler's tick and before acknowledgements: a short timeout.
+    # One workspace: SLACK_BOT_TOKEN's client; several: each installation's.
+    people_client = make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3)
+    people = SlackPeople(
+        (lambda team: p.reader if (p := posters(team)) is not None else None)
+        if posters is not None
+        else (lambda team: people_client)
+    )
+    personal = PersonalDigests(store, people, matcher_provider=catalog.matcher)
+    queries = QueryService(catalog, templates)
     return Services(
         settings=settings,
         clock=clock,
         store=store,
         catalog=catalog,
-        queries=QueryService(catalog, templates),
+        queries=queries,
         health=health,
         poster=poster,
         posting=posting,
         manual=manual,
         scheduler=Scheduler(
-            store, posting, owner=owner, grace=timedelta(hours=settings.grace_hours), metrics=metrics
+            store,
+            posting,
+            owner=owner,
+            grace=timedelta(hours=settings.grace_hours),
+            metrics=metrics,
+            prepare=personal.refresh,
         ),
         subscriptions=subscriptions,
+        personal=personal,
+        home=HomeService(store, personal, queries.top_topics, next_occurrence),
+        channel_forms=ChannelForms(subscriptions),
         reload=Reloader(
             catalog,
             store,

@@ -190,7 +190,7 @@ def test_a_malformed_body_is_a_400_not_a_server_error(
 
 
 def test_an_update_shows_days_and_topics_as_typed(bot: RunningBot) -> None:
-    admin(bot, "subscribe", "setup")
+    admin(bot, "subscribe topics=all", "setup")  # bare `subscribe` opens the form
     [answer] = admin(bot, "subscribe topics=robotics days=weekdays min_quality=50", "update")
     assert answer["text"].startswith(
         "Updated *newsroom* (topics: `all topics` → `AI in Robotics`; days: `daily` → `weekdays`; "

@@ -12,7 +12,8 @@ from bot.articles import load_articles, sample_dir
 from bot.channel_refs import ChannelRef
 from bot.compose.query import answer_query
 from bot.compose.stories import StoryIndex
-from bot.digests.values import absent_topics
+from bot.digests.values import absent_topics, parse_topics
+from bot.grammar.follow import is_follow_command, parse_follow
 from bot.grammar.news_admin import parse_admin_command, resolve_subscribe
 from bot.services.catalog import build_snapshot
 from bot.topics import TopicMatcher
@@ -44,12 +45,28 @@ def sample() -> tuple[StoryIndex, TopicMatcher]:
 
 
 def test_the_docs_have_examples() -> None:
-    lookups = [e for e in EXAMPLES if e.startswith("/news ") and e not in _HELP]
+    lookups = [e for e in EXAMPLES if _lookup(e)]
     assert "/news computer vision" in lookups and len(lookups) >= 2
     assert any(e.startswith("/news-admin subscribe") and "topics=" in e for e in EXAMPLES)
 
 
-@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.startswith("/news ") and e not in _HELP])
+def _lookup(example: str) -> bool:
+    return example.startswith("/news ") and example not in _HELP and not is_follow_command(example[6:])
+
+
+@pytest.mark.parametrize(
+    "example", [e for e in EXAMPLES if e.startswith("/news ") and is_follow_command(e[6:])]
+)
+def test_follow_examples_parse_and_name_sample_topics(
+    sample: tuple[StoryIndex, TopicMatcher], example: str
+) -> None:
+    _, matcher = sample
+    cmd = parse_follow(example.removeprefix("/news "))
+    if cmd.topics:
+        assert absent_topics(parse_topics(list(cmd.topics), matcher), matcher) == (), example
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if _lookup(e)])
 def test_news_examples_find_stories_on_the_sample(
     sample: tuple[StoryIndex, TopicMatcher], example: str
 ) -> None:

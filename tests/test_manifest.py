@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Web API method → the bot scopes it needs (public and private channels both supported).
 METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
-    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+    "conversations_open": {"im:write"},
     "conversations_info": {"channels:read", "groups:read"},
     "conversations_list": {"channels:read", "groups:read"},
     "conversations_join": {"channels:join"},
@@ -50,6 +51,17 @@ def test_scopes_are_exactly_those_the_code_uses() -> None:
     assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and manifest.yml"
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_home_tab_messages_tab_events_and_options_url() -> None:
+    data = manifest()
+    home = data["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is True
+    events = data["settings"]["event_subscriptions"]
+    assert "app_home_opened" in events["bot_events"]
+    assert events["request_url"].endswith("/slack/events")
+    assert data["settings"]["interactivity"]["message_menu_options_url"].endswith("/slack/events")
 
 
 def test_an_oauth_install_asks_for_the_manifest_scopes_and_returns_to_the_redirect_path() -> None:

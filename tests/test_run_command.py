@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from bot.store.base import PostRecord
 from bot.store.sqlite import SQLiteStore
 from tests.fakeslack import TEAM_ID, FakeSlack, Fault
+from tests.home_payloads import home_opened_request
 from tests.slackbot import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -350,3 +352,29 @@ def test_a_manual_post_deferred_when_newsbot_was_killed_is_posted_after_the_rest
     digests = [m for m in fake_slack.messages("CNEWS0001") if m.get("metadata")]
     assert len(digests) == 1
     assert "resuming the manual post of 'newsroom'" in output
+
+
+def test_run_publishes_the_home_tab_admin_and_member_views_differ(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    write_articles(tmp_path / "articles")
+    fake_slack.add_user("UADMIN001", is_admin=True)
+    fake_slack.add_user("UMEMBER01")
+    port = free_port()
+    process = start(tmp_path, _environ(tmp_path, fake_slack, port, SLACK_SIGNING_SECRET=SIGNING_SECRET))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _health(base), timeout=20), "the server did not come up"
+        for user in ("UADMIN001", "UMEMBER01"):
+            assert http(f"{base}/slack/events", *home_opened_request(user)).status == 200
+        admin = wait_for(lambda: fake_slack.home("UADMIN001"))
+        member = wait_for(lambda: fake_slack.home("UMEMBER01"))
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert admin and member  # both passed check_view in the stand-in
+    assert "New channel digest" in json.dumps(admin)
+    assert "New channel digest" not in json.dumps(member) and "Your digest" in json.dumps(member)

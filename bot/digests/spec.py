@@ -34,6 +34,8 @@ class DigestSpec:
     domains) filter articles as described in ``bot.compose.filters``; empty means no filter.
     ``source`` is "file" (digests/*.yaml) or "slack" (/news-admin subscribe); ``origin`` says where a
     file digest is defined (e.g. "digests/morning.yaml"), for `/news-admin list` and error messages.
+    ``recipient``: set for a personal digest (`/news follow`, the Home tab): the user ID whose direct
+    message ``channel`` (a D… ID from conversations.open) it posts to; None for a channel digest.
     """
 
     name: str
@@ -58,3 +60,4 @@ class DigestSpec:
     enabled: bool = True
     created_by: str | None = None
     origin: str | None = None
+    recipient: str | None = None  # personal DM digest: the user it belongs to

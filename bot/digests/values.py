@@ -94,6 +94,15 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
+def days_label(days: frozenset[int]) -> str:
+    """``days`` as the grammar writes them: daily, weekdays, or mon,wed,fri."""
+    if days == ALL_DAYS:
+        return "daily"
+    if days == WEEKDAYS:
+        return "weekdays"
+    return ",".join(_DAY_NAMES[d][:3] for d in sorted(days))
+
+
 def parse_days(value: object, *, key: str = "days") -> frozenset[int]:
     """'daily' | 'weekdays' | 'weekends' | 'mon,wed,fri' | 'mon-fri' (or a list of days) → weekday ints."""
     if isinstance(value, str):

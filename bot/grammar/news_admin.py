@@ -169,6 +169,34 @@ def parse_admin_command(text: str) -> AdminCommand:
         raise QueryError(f"{_sentence(str(err))} {usage}") from None
 
 
+def subscribe_from_fields(
+    channel: ChannelRef | None, fields: Mapping[str, str]
+) -> tuple[AdminCommand | None, dict[str, str]]:
+    """A `subscribe` command from form fields (``{key: value}``, the grammar's keys and value forms),
+    checked by the same rules as the typed command. Returns the command, or None and one message
+    per key that is wrong (``{"time": "time: '25:00' is not a time; …"}``), so that a form can show
+    each message under its field."""
+    allowed = _ACTION_OPTIONS["subscribe"]
+    errors: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    for key, value in fields.items():
+        value = value.strip()
+        if not value:
+            continue
+        if key not in allowed:
+            errors[key] = f"{key} is not an option of subscribe yet. Usage: {USAGES['subscribe']}"
+            continue
+        try:
+            _command("subscribe", None, {key: value})
+        except QueryError as err:
+            errors[key] = _sentence(str(err))
+            continue
+        raw[key] = value
+    if errors:
+        return None, errors
+    return _command("subscribe", channel, raw), {}
+
+
 def resolve_subscribe(
     cmd: AdminCommand,
     matcher: TopicMatcher,

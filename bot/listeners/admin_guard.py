@@ -6,6 +6,11 @@ Everything else (subscribe, unsubscribe, post, and any action added later, which
 until someone opens it here) needs a workspace admin or owner (users.info) or a user
 in NEWSBOT_ADMINS. Others get a polite ephemeral refusal in the acknowledgement itself, and the
 listener never runs, so nothing changes.
+
+The same rule guards the Home tab and the modals (``interaction_middleware``): every
+``home.digest.*`` button and every submission of the channel digest modal needs an admin, whatever
+the payload says (a non-admin can forge one); the personal-digest buttons, the topic buttons and
+the personal digest modal are open to everyone.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from bot.errors import QueryError
 from bot.grammar.news_admin import USAGES, parse_admin_command
 from bot.listeners.team import TeamKeys, request_team
 from bot.slack.client import make_read_client
+from bot.views import ids
 
 OPEN_VERBS = frozenset({"list", "preview", "help"})
 DEFAULT_TTL_SECONDS = 300.0
@@ -43,6 +49,29 @@ def command_verb(text: str) -> str:
     except QueryError:
         words = text.strip().split(maxsplit=1)
         return words[0].lower() if words else ""
+
+
+ADMIN_ACTION_PREFIX = "home.digest."
+ADMIN_VIEWS = frozenset({ids.CHANNEL_DIGEST_CALLBACK})
+REFUSAL = (
+    "Sorry, only workspace admins and owners (and the people listed in NEWSBOT_ADMINS) can "
+    "change channel digests. Nothing was changed."
+)
+
+
+def needs_admin(body: dict[str, Any]) -> bool:
+    """Whether an interaction payload (block_actions, view_submission) asks for an admin's change."""
+    if body.get("type") == "view_submission":
+        return str((body.get("view") or {}).get("callback_id") or "") in ADMIN_VIEWS
+    actions = body.get("actions") or []
+    return any(str(a.get("action_id") or "").startswith(ADMIN_ACTION_PREFIX) for a in actions)
+
+
+def interaction_user(body: dict[str, Any]) -> tuple[str, str]:
+    """(team ID, user ID) of an interaction payload."""
+    user = body.get("user") or {}
+    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+    return team, str(user.get("id") or "")
 
 
 def refusal_message() -> dict[str, Any]:
@@ -118,5 +147,25 @@ class AdminGuard:
         return BoltResponse(
             status=200,
             body=json.dumps(refusal_message()),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
+
+    def interaction_middleware(
+        self, client: WebClient, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        """Bolt listener middleware for Home buttons and modal submissions."""
+        if not needs_admin(body):
+            return next()
+        _, user_id = interaction_user(body)
+        team_id = request_team(self._teams, context)
+        if user_id and self.is_admin(client, team_id, user_id):
+            return next()
+        log.info("refused an admin interaction for %s", user_id or "an unknown user")
+        answer: dict[str, Any] = {}
+        if body.get("type") == "view_submission":
+            answer = {"response_action": "errors", "errors": {ids.block_id("channel"): REFUSAL}}
+        return BoltResponse(
+            status=200,
+            body=json.dumps(answer) if answer else "",
             headers={"content-type": "application/json;charset=utf-8"},
         )

@@ -18,7 +18,8 @@ from slack_sdk import WebClient
 
 from bot import channel_refs
 from bot.compose.mrkdwn import escape
-from bot.digests.spec import ALL_DAYS, WEEKDAYS, DigestSpec
+from bot.digests.spec import DigestSpec
+from bot.digests.values import days_label
 from bot.errors import (
     ChannelProblem,
     ChannelProblemKind,
@@ -41,7 +42,6 @@ from bot.services.subscriptions import (
 ANSWER_WAIT = 10.0  # seconds a follow-up waits for the command's own answer to go out
 RESPONSE_URL_USES = 5  # Slack: a response_url takes five messages in 30 minutes
 MAX_PREVIEWS = 4  # a response_url takes five messages; the fifth names the digests not shown
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The one control sequence an error reply keeps: a channel link (ours, or the person's own channel
 # argument; both harmless). Whatever else the person typed and an error echoes back (<!channel>,
 # <@U0123>, <https://…|…>) must show as text.
@@ -118,14 +118,6 @@ def _angles(text: str) -> str:
 
 def channel_label(channel: str) -> str:
     return channel_refs.label(channel)
-
-
-def days_label(days: frozenset[int]) -> str:
-    if days == ALL_DAYS:
-        return "daily"
-    if days == WEEKDAYS:
-        return "weekdays"
-    return ",".join(_DAY_NAMES[d] for d in sorted(days))
 
 
 def describe(spec: DigestSpec) -> str:
@@ -289,9 +281,12 @@ def register(
     *,
     guard: Callable[..., Any],
     teams: TeamKeys | None = None,
+    open_form: Callable[[WebClient, str, str, str, str | None], bool] | None = None,
 ) -> None:
     """``guard``: the Bolt listener middleware that decides who may run what (bot.listeners.admin_guard).
-    ``teams``: which workspace's records a request uses (bot.listeners.team)."""
+    ``teams``: which workspace's records a request uses (bot.listeners.team).
+    ``open_form(client, trigger_id, team_id, user_id, channel_id)``: opens the channel digest modal
+    (`subscribe` alone), set to the channel the command was run in when it is one."""
 
     def admin(
         ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
@@ -299,6 +294,13 @@ def register(
         ack()
         team_id = request_team(teams, context)
         user_id = str(command.get("user_id") or "")
+        if open_form is not None and str(command.get("text") or "").strip().casefold() == "subscribe":
+            here = str(command.get("channel_id") or "")
+            channel = here if channel_refs.is_typed_channel_id(here) else None
+            if not open_form(client, str(command.get("trigger_id") or ""), team_id, user_id, channel):
+                usage = USAGES["subscribe"]
+                respond(ephemeral(f"I could not open the form; type the options instead: `{usage}`"))
+            return
         answered = threading.Event()  # a follow-up never overtakes the command's own answer
         follow_up = _follow_up(respond, client, user_id, answered)
         channel_id = str(command.get("channel_id") or "")

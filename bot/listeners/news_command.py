@@ -12,10 +12,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.compose.mrkdwn import escape, unescape
+from bot.digests.spec import DigestSpec
+from bot.digests.values import days_label
+from bot.errors import NewsbotError, QueryError
+from bot.grammar.follow import FOLLOW_USAGE, UNFOLLOW_USAGE, FollowCommand, is_follow_command, parse_follow
 from bot.listeners.share_action import MAX_QUERY_CHARS, Answers, share_value, with_share_button
+from bot.listeners.team import TeamKeys, request_team
+from bot.services.home import filters_text
+from bot.services.personal import FollowResult
 
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 TOPICS_SHOWN = 12
@@ -31,6 +38,50 @@ class Queries(Answers, Protocol):
     def top_topics(self) -> Sequence[tuple[str, int]]: ...
 
 
+class Following(Protocol):
+    """What `/news follow | unfollow | following` needs (bot.services.personal.PersonalDigests)."""
+
+    def follow(self, team_id: str, user_id: str, cmd: FollowCommand, now: datetime) -> FollowResult: ...
+
+    def unfollow(
+        self, team_id: str, user_id: str, cmd: FollowCommand, now: datetime
+    ) -> DigestSpec | None: ...
+
+    def get(self, team_id: str, user_id: str) -> DigestSpec | None: ...
+
+
+def personal_text(spec: DigestSpec) -> str:
+    topics = ", ".join(f"*{escape(t)}*" for t in spec.topics)
+    state = "" if spec.enabled else " It is turned off: turn it on from newsbot's Home tab."
+    filters = filters_text(spec)
+    shown = f" Filters: {escape(filters)}." if filters else ""
+    return (
+        f"You follow {topics}: up to {spec.max_items} stories in a direct message from newsbot at "
+        f"{spec.time:%H:%M} your time ({escape(spec.timezone)}), {days_label(spec.days)}.{shown}{state}"
+    )
+
+
+def follow_reply(personal: Following, team_id: str, user_id: str, text: str, now: datetime) -> str:
+    """The answer to a follow, unfollow or following command (errors worded for the user)."""
+    try:
+        cmd = parse_follow(text)
+        if cmd.action == "following":
+            spec = personal.get(team_id, user_id)
+            return personal_text(spec) if spec else "You follow no topics yet. Try `/news follow robotics`."
+        if cmd.action == "unfollow":
+            remaining = personal.unfollow(team_id, user_id, cmd, now)
+            if remaining is None:
+                return "Done: you follow nothing now, and no digest will be sent to you."
+            return "Done. " + personal_text(remaining)
+        result = personal.follow(team_id, user_id, cmd, now)
+    except QueryError as err:
+        return f":warning: {escape(str(err))}"
+    except NewsbotError as err:  # Slack did not answer users.info / conversations.open
+        log.warning("/news %s for %s failed: %s", text.split()[0], user_id, err)
+        return ":warning: Slack did not answer in time; please try again in a minute. Nothing was saved."
+    return ("Done. " if result.added or not result.created else "") + personal_text(result.spec)
+
+
 def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
     """Usage, and the topics with the most stories (their names come from article files: escaped)."""
     lines = [
@@ -43,7 +94,13 @@ def help_message(top_topics: Sequence[tuple[str, int]]) -> dict[str, Any]:
         lines += ["", f"*Top topics:* {shown}"]
     else:
         lines += ["", "No articles are loaded yet."]
-    lines += ["", "Channel digests: `/news-admin help`."]
+    lines += [
+        "",
+        f"*Your own daily digest* in a direct message: `{FOLLOW_USAGE}`; `{UNFOLLOW_USAGE}`;",
+        "`/news following` shows what you follow (or use newsbot's Home tab).",
+        "",
+        "Channel digests: `/news-admin help`.",
+    ]
     return {"response_type": "ephemeral", "text": "\n".join(lines)}
 
 
@@ -55,10 +112,25 @@ def query_text(raw: str) -> str:
     return " ".join(words)[:MAX_QUERY_CHARS]
 
 
-def register(app: App, queries: Queries, clock: Callable[[], datetime]) -> None:
-    def news(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+def register(
+    app: App,
+    queries: Queries,
+    clock: Callable[[], datetime],
+    *,
+    personal: Following | None = None,
+    teams: TeamKeys | None = None,
+) -> None:
+    """``personal``: follow/unfollow/following; ``teams``: which workspace's records (bot.listeners.team)."""
+
+    def news(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         # Slack sends &, < and > in command text as entities.
+        raw = unescape(str(command.get("text") or "")).strip()
+        if personal is not None and is_follow_command(raw):
+            team_id = request_team(teams, context)
+            reply = follow_reply(personal, team_id, str(command.get("user_id") or ""), raw, clock())
+            respond({"response_type": "ephemeral", "text": reply})
+            return
         text = query_text(str(command.get("text") or ""))
         if text.lower() in HELP_WORDS:
             respond(help_message(queries.top_topics()))

@@ -85,3 +85,15 @@ def due(
     for occurrence in occurrences_between(spec, last_seen, now):
         (to_post if now - occurrence <= grace else missed).append(occurrence)
     return to_post, missed
+
+
+_NEXT_HORIZON = timedelta(days=8)  # every schedule posts at least once a week
+
+
+def next_occurrence(spec: DigestSpec, now: datetime) -> datetime | None:
+    """The first instant after ``now`` at which ``spec`` posts (None: its time zone is unknown)."""
+    try:
+        upcoming = occurrences_between(spec, now, now + _NEXT_HORIZON)
+    except ConfigError:
+        return None
+    return upcoming[0] if upcoming else None

@@ -81,8 +81,12 @@ class Scheduler:
         lookback: timedelta = timedelta(days=7),
         max_workers: int = 8,
         metrics: Metrics | None = None,
+        prepare: Callable[[Sequence[DigestSpec], datetime], list[DigestSpec]] | None = None,
     ) -> None:
+        """``prepare``: brings the stored digests up to date before each tick looks at them (a
+        personal digest takes its recipient's current time zone, or is disabled when they left)."""
         self.store = store
+        self._prepare = prepare
         self.posting = posting
         self.owner = owner
         self.grace = grace
@@ -138,7 +142,10 @@ class Scheduler:
         self._stop.set()
 
     def _due_by_channel(self, now: datetime) -> dict[tuple[str, str], list[tuple[DigestSpec, datetime]]]:
-        specs = [s for s in self.store.list_digests() if s.enabled]
+        specs = self.store.list_digests()
+        if self._prepare is not None:
+            specs = self._prepare(specs, now)
+        specs = [s for s in specs if s.enabled]
         self._refresh_starts(specs)
         queues: dict[tuple[str, str], list[tuple[DigestSpec, datetime]]] = defaultdict(list)
         for spec in specs:

@@ -274,7 +274,8 @@ class PostingService:
         self.store.set_enabled(spec.team_id, spec.name, False, actor=ACTOR, reason=code, now=now)
         log.warning("digest %r disabled: Slack answered %s for channel %s", spec.name, code, spec.channel)
         poster = self.poster_for(spec.team_id)
-        if spec.created_by and poster is not None:
+        # A personal digest's recipient is the one gone: nobody to tell.
+        if spec.created_by and spec.recipient is None and poster is not None:
             poster.notify(spec.created_by, channel_gone_notice(spec, code))
 
 

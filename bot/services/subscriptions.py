@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ from bot.errors import (
     QueryError,
 )
 from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
+from bot.services.personal import reset_fields
 from bot.services.posting import PostOutcome
 from bot.slack.channels import ChannelInfo
 from bot.store.base import Store
@@ -132,13 +133,21 @@ class SubscriptionService:
         command_channel_name: str | None,
         cmd: AdminCommand,
         now: datetime,
+        *,
+        reset: Sequence[str] = (),
+        new: bool = False,
     ) -> SubscribeResult:
         """Create or update a digest. Without a channel, an existing digest keeps its channel and a
-        new one goes to the channel the command was run in; without ``name=``, the channel's name."""
+        new one goes to the channel the command was run in; without ``name=``, the channel's name.
+        ``reset``: fields of an existing digest that go back to their defaults unless ``cmd`` sets
+        them (a form submits every field: one left empty clears it). ``new``: refuse to update an
+        existing digest (a "New channel digest" form must not overwrite one by its name)."""
         _expect(cmd, "subscribe")
         existing = self._store.get_digest(team_id, cmd.name) if cmd.name else None
         if existing is not None and existing.source == "file":
             raise _file_owned(existing, cmd, "change")
+        if existing is not None and existing.recipient is not None:
+            raise _personal(existing, cmd)
         if cmd.channel is not None:
             channel = self._lookup(team_id, cmd.channel)
         elif existing is not None:
@@ -149,12 +158,19 @@ class SubscriptionService:
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
             raise _file_owned(existing, cmd, "change")
+        if existing is not None and existing.recipient is not None:
+            raise _personal(existing, cmd)
+        if existing is not None and new:
+            raise QueryError(
+                f"name: a digest called {name!r} already exists; pick another name, or edit that one "
+                "from the Home tab. Nothing was saved."
+            )
         matcher = self._matcher()
         spec = resolve_subscribe(
             dataclasses.replace(cmd, channel=None, name=name),
             matcher,
             default_channel=ChannelRef(channel.id, channel.name),
-            existing=existing,
+            existing=reset_fields(existing, reset) if existing is not None else None,
             team_id=team_id,
             created_by=user_id,
         )
@@ -190,7 +206,26 @@ class SubscriptionService:
         return spec
 
     def list_digests(self, team_id: str) -> list[DigestListing]:
-        return [DigestListing(spec, source_label(spec)) for spec in self._store.list_digests(team_id)]
+        """The channel digests (personal DM digests are their owners' business)."""
+        return [DigestListing(spec, source_label(spec)) for spec in self._channel_digests(team_id)]
+
+    def get(self, team_id: str, name: str) -> DigestSpec:
+        """The channel digest called ``name``; DigestProblem when there is none."""
+        spec = self._store.get_digest(team_id, name)
+        if spec is None or spec.recipient is not None:
+            raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action="edit", name=name)
+        return spec
+
+    def set_enabled(self, team_id: str, user_id: str, name: str, enabled: bool, now: datetime) -> DigestSpec:
+        """Pause or resume a Slack-created channel digest (a file digest belongs to its file)."""
+        spec = self.get(team_id, name)
+        cmd = AdminCommand("subscribe", name=name)
+        if spec.source == "file":
+            raise _file_owned(spec, cmd, "resume" if enabled else "pause")
+        if spec.enabled != enabled:
+            reason = "resumed" if enabled else "paused"
+            self._store.set_enabled(team_id, name, enabled, actor=user_id, reason=reason, now=now)
+        return self.get(team_id, name)
 
     def preview(
         self,
@@ -229,6 +264,9 @@ class SubscriptionService:
         return results
 
     # --- helpers -------------------------------------------------------------------------------
+    def _channel_digests(self, team_id: str) -> list[DigestSpec]:
+        return [s for s in self._store.list_digests(team_id) if s.recipient is None]
+
     def per_workspace(self, channels_for: Callable[[str], ChannelDirectory | None]) -> None:
         """Look channels up with each workspace's own token (multi-workspace installs)."""
         self._channels_for = channels_for
@@ -270,7 +308,7 @@ class SubscriptionService:
         """The digest named by ``name=``, else every digest of the given (or the current) channel."""
         if cmd.name:
             spec = self._store.get_digest(team_id, cmd.name)
-            if spec is None:
+            if spec is None or spec.recipient is not None:
                 raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action=cmd.action, name=cmd.name)
             if cmd.channel is not None and not self._channel_keys(team_id, cmd.channel) & _keys_of(
                 spec.channel
@@ -285,7 +323,7 @@ class SubscriptionService:
             return [spec]
         ref = cmd.channel or here
         keys = self._channel_keys(team_id, ref)
-        found = [s for s in self._store.list_digests(team_id) if keys & _keys_of(s.channel)]
+        found = [s for s in self._channel_digests(team_id) if keys & _keys_of(s.channel)]
         if not found:
             raise DigestProblem(
                 DigestProblemKind.NONE_IN_CHANNEL,
@@ -311,6 +349,12 @@ def _keys_of(channel: str) -> frozenset[str]:
 def _expect(cmd: AdminCommand, action: str) -> None:
     if cmd.action != action:
         raise QueryError(f"Expected {action}, got {cmd.action}. Usage: {USAGES[action]}")
+
+
+def _personal(spec: DigestSpec, cmd: AdminCommand) -> QueryError:
+    return QueryError(
+        f"The name {spec.name!r} belongs to a personal digest; pick another name=NAME. Nothing was saved."
+    )
 
 
 def _file_owned(spec: DigestSpec, cmd: AdminCommand, verb: str) -> DigestProblem:

@@ -22,13 +22,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.channel_refs import is_conversation_id
+from bot.channel_refs import is_conversation_id, is_dm_id
 from bot.compose.limits import without_images as strip_images
 from bot.slack.channels import find_channel, join_channel
 from bot.slack.health import PostingHealth
 from bot.slack.results import (
     AUTH_ERRORS,
     CHANNEL_GONE_ERRORS,
+    DM_GONE_ERRORS,
     TRANSIENT_ERRORS,
     AuthFailed,
     ChannelGone,
@@ -297,11 +298,23 @@ class SlackPoster:
         if err.code in CHANNEL_GONE_ERRORS:
             log.warning("channel %s is gone for newsbot: %s", channel, err.code)
             return ChannelGone(err.code)
+        if is_dm_id(channel) and err.code in DM_GONE_ERRORS and self._token_works():
+            # The person at the other end of the DM left the workspace (or was deactivated): Slack
+            # answers about them, not about the bot's token, which auth.test has just confirmed.
+            log.warning("the user of direct message %s is gone: %s", channel, err.code)
+            return ChannelGone(err.code)
         if err.code in AUTH_ERRORS:
             self._pause(err.code)
             return AuthFailed(err.code)
         log.warning("Slack refused a post to %s: %s", channel, err.code)
         return PostFailed(err.code, retryable=False)
+
+    def _token_works(self) -> bool:
+        try:
+            self.client.auth_test()
+        except (SlackApiError, OSError, http.client.HTTPException):
+            return False
+        return True
 
     def _pause(self, code: str) -> None:
         log.error("Slack rejected the bot token (%s): posting is paused until the token is fixed", code)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+# Posting to a direct message: the person left the workspace (checked against auth.test first, as
+# account_inactive also names a deactivated bot token).
+DM_GONE_ERRORS = frozenset({"user_not_found", "account_inactive", "user_disabled"})
 AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
 # ok:false answers that mean "Slack had a problem", not "your request is wrong": worth a retry.
 TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})

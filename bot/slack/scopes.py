@@ -12,4 +12,6 @@ BOT_SCOPES = (
     "groups:read",
     "channels:history",
     "groups:history",
+    "im:history",
+    "im:write",
 )

@@ -38,6 +38,7 @@ HOME_DIGEST_DELETE = "home.digest.delete"
 CHANNEL_DIGEST_CALLBACK = "modal.channel_digest"
 PERSONAL_DIGEST_CALLBACK = "modal.personal_digest"
 ANSWER_CALLBACK = "modal.answer"
+NOTICE_CALLBACK = "modal.notice"
 
 # The fields of the digest modals, named like the grammar's keys.
 FIELDS = (

@@ -256,3 +256,15 @@ def _modal(title: str, callback: str, metadata: ModalMetadata, blocks: list[bk.B
 
 def _escaped(text: str) -> str:
     return escape(clip(one_line(text), 200))
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A read-only modal with one message (mrkdwn ``text`` the caller has escaped), e.g. what
+    Post now did, or why a Home button could not do what it says."""
+    return {
+        "type": "modal",
+        "callback_id": ids.NOTICE_CALLBACK,
+        "title": bk.plain(clip(one_line(title), MAX_VIEW_TITLE) or "newsbot"),
+        "close": bk.plain("Close"),
+        "blocks": [bk.section(clip(text, 3000))],
+    }
