@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     # --json output is for programs: no progress line even on a terminal.
     result = inputs.load_all(roots, stream=None if not args.json else io.StringIO())
     digests = check_digests(_digests_folder(args), result)
-    from bot.feeds.service import configured_statuses, status_lines  # feeds (issue 11)
+    # Here, not at the top: the CLI imports every command module to build its parser, and the feed
+    # stack (feedparser, defusedxml) should load only when `check` runs.
+    from bot.feeds.service import configured_statuses, status_lines
 
     feeds = configured_statuses(inputs.folders().feeds_path, roots)
     if args.json:

@@ -38,6 +38,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Here, not at the top: the CLI imports every command module to build its parser, and the feed
+    # stack (feedparser, defusedxml, a process pool) should load only when `fetch` runs.
     from bot.commands import inputs
     from bot.feeds.reader import FeedReader
     from bot.feeds.service import article_topics, choose_feeds, default_out

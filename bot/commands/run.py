@@ -177,6 +177,7 @@ def _feed_poller(settings: Settings, services: Services) -> FeedPoller | None:
     """feeds (issue 11): the NEWSBOT_FEEDS poller; entry categories match the current articles' topics."""
     if settings.feeds_path is None:
         return None
+    # Here, not at the top: the feed stack (feedparser, defusedxml) loads only with NEWSBOT_FEEDS set.
     from bot.feeds.service import build_poller
 
     return build_poller(

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.articles import default_cache_path, load_articles
 from bot.errors import ConfigError, QueryError
 from bot.feeds.config import FeedSource, feed_url, load_feeds_file
 from bot.feeds.poller import FeedPoller
@@ -65,8 +66,6 @@ def article_topics(roots: Sequence[Path], cache_path: Path | None) -> Callable[[
     """The topic names of the articles already in ``roots`` (read through the parse cache)."""
 
     def topics() -> list[str]:
-        from bot.articles import default_cache_path, load_articles
-
         existing = [root for root in roots if root.is_dir()]
         if not existing:
             return []

@@ -13,6 +13,8 @@ __all__ = ["DEFAULT_DB", "describe_db", "is_postgres", "open_store", "parse_db"]
 
 def open_store(db: str | Path) -> Store:
     """The store ``db`` names, connected and migrated (StoreError when it cannot be)."""
+    # Each backend's module is imported only when it is used: psycopg and its pool load only for a
+    # PostgreSQL URL (and the SQLite module only for a file).
     if is_postgres(db):
         from bot.store.postgres import PostgresStore
 

@@ -32,6 +32,7 @@ from bot.digests.spec import DigestSpec
 from bot.errors import StoreError
 from bot.store.codec import spec_from_dict, spec_to_dict
 from bot.store.secrets import TokenCipher
+from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,6 @@ class SqlHooks(Protocol):
 
 def sql_hooks(store: object) -> SqlHooks:
     """``store`` as the SQL store these tables live in (every backend of bot.store is one)."""
-    from bot.store.sql import SqlStore
-
     if not isinstance(store, SqlStore):
         raise StoreError(f"installations need a SQL store, not {type(store).__name__}")
     return store

@@ -7,9 +7,9 @@ ones are left out and a line says how many, pointing to `/news-admin list`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from bot.channel_refs import is_channel_id
 from bot.compose import blocks as bk
 from bot.compose.limits import MAX_VIEW_BLOCKS
 from bot.compose.mrkdwn import clip, escape, one_line, slack_date
@@ -18,7 +18,6 @@ from bot.views.data import DigestRow, HomeData, PersonalDigestView, TopicCount
 from bot.views.elements import actions, button, confirm
 
 MAX_HOME_TOPICS = 20  # topic buttons; the rest are a `/news TOPIC` away
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _NAME_SHOWN = 100
 _LIST_SHOWN = 600
 
@@ -106,7 +105,7 @@ def _digest_blocks(row: DigestRow, i: int) -> list[bk.Block]:
     ]
     section = bk.section("\n".join(lines), block_id=f"home.digest#{i}")
     value = row.name
-    shown = f"#{row.channel}" if not _CHANNEL_ID.match(row.channel) else "its channel"
+    shown = "its channel" if is_channel_id(row.channel) else f"#{row.channel}"
     buttons = [
         button("Preview", ids.row_action(ids.HOME_DIGEST_PREVIEW, i), value),
         button(
@@ -137,7 +136,7 @@ def _digest_blocks(row: DigestRow, i: int) -> list[bk.Block]:
 
 
 def _channel(channel: str) -> str:
-    return f"<#{channel}>" if _CHANNEL_ID.match(channel) else f"#{escape(one_line(channel))}"
+    return f"<#{channel}>" if is_channel_id(channel) else f"#{escape(one_line(channel))}"
 
 
 def _source(row: DigestRow) -> str:
