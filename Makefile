@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-feeds bench-scale clean
+.PHONY: demo test lint typecheck pytest postgres bench bench-load bench-query bench-reliability bench-store bench-feeds bench-scale bench-attacks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-store: $(STAMP)
 
 bench-feeds: $(STAMP)
 	$(BIN)/python scripts/bench_feeds.py
+
+bench-attacks: $(STAMP)
+	$(BIN)/python scripts/bench_attacks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
