@@ -29,7 +29,7 @@ from bot.services.posting import PostingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.unseen import UnseenPreview
 from bot.services.upkeep import HealthReport, Reloader
-from bot.services.workspaces import Workspaces, home_installation, start_home_workspace
+from bot.services.workspaces import HomeWorkspace, Workspaces
 from bot.settings import Settings
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client, make_read_client
@@ -40,14 +40,7 @@ from bot.slack.teams import TeamPosters
 from bot.store.base import Store
 from bot.store.factory import open_store
 from bot.store.secrets import TokenCipher
-from bot.store.workspaces import (
-    StoreInstallations,
-    StoreOAuthStates,
-    adopt_default_team,
-    remember_token_team,
-    remembered_token_team,
-    sql_hooks,
-)
+from bot.store.workspaces import StoreInstallations, StoreOAuthStates, sql_hooks
 
 Clock = Callable[[], datetime]
 LISTENER_WORKERS = 16  # Slack listeners in parallel (Bolt's default: 5)
@@ -84,30 +77,11 @@ class Services:
     installations: StoreInstallations
     oauth_states: StoreOAuthStates | None
     posters: TeamPosters | None
+    home_workspace: HomeWorkspace
 
     def start_workspaces(self) -> str | None:
         """Learn SLACK_BOT_TOKEN's workspace and move the single-workspace records to it (start-up)."""
-        token = self.settings.slack_bot_token
-        if not token:
-            return None
-        store = sql_hooks(self.store)
-        posters = self.posters
-
-        def install(answer: dict[str, object]) -> None:
-            self.installations.save(home_installation(answer, token))
-            if posters is not None:
-                posters.set_home(str(answer.get("team_id") or ""), self.poster)
-
-        return start_home_workspace(
-            self.workspaces,
-            self.poster.whoami,
-            remember=lambda team, enterprise: remember_token_team(
-                store, token, team, enterprise, self.clock()
-            ),
-            remembered=lambda: remembered_token_team(store, token),
-            adopt=lambda team: adopt_default_team(store, team, self.clock()),
-            install=install if self.settings.oauth else None,
-        )
+        return self.home_workspace.start()
 
     def close(self) -> None:
         """Give up waiting manual posts (their askers are told), wait for listener work in flight (an
@@ -162,7 +136,7 @@ def build_services(
         installations=installations,
         forget=posters.forget if posters is not None else None,
     )
-    installations.on_save.append(lambda inst: _resume(workspaces, inst.team_id or inst.enterprise_id))
+    installations.on_save.append(workspaces.on_installation)
     catalog = Catalog(LoggedLibrary(library, roots), clock)
     templates = templates or load_templates(settings.digests_dir)
     composer = DigestComposer(catalog, templates)
@@ -180,11 +154,7 @@ def build_services(
     # users.info runs inside the scheduler's tick and before acknowledgements: a short timeout.
     # One workspace: SLACK_BOT_TOKEN's client; several: each installation's.
     people_client = make_client(settings.slack_bot_token, settings.slack_api_url, timeout=3)
-    people = SlackPeople(
-        (lambda team: p.reader if (p := posters(team)) is not None else None)
-        if posters is not None
-        else (lambda team: people_client)
-    )
+    people = SlackPeople(posters.reader) if posters is not None else SlackPeople.one_workspace(people_client)
     personal = PersonalDigests(store, people, matcher_provider=catalog.matcher)
     queries = QueryService(catalog, templates)
     return Services(
@@ -218,7 +188,7 @@ def build_services(
             template_names=templates.names(),
             clock=clock,
             metrics=metrics,
-            team=lambda: workspaces.home_team or "",
+            team=workspaces.home_key,
         ),
         health_report=HealthReport(
             catalog,
@@ -234,9 +204,13 @@ def build_services(
         installations=installations,
         oauth_states=oauth_states,
         posters=posters,
+        home_workspace=HomeWorkspace(
+            workspaces,
+            store,
+            poster,
+            settings.slack_bot_token,
+            clock,
+            installations=installations if settings.oauth else None,
+            posters=posters,
+        ),
     )
-
-
-def _resume(workspaces: Workspaces, team_id: str | None) -> None:
-    if team_id:
-        workspaces.installed(team_id)

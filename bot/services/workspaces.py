@@ -21,7 +21,9 @@ from typing import Protocol
 
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.slack.poster import SlackPoster
 from bot.store.base import Store
+from bot.store.workspaces import adopt_default_team, remember_token_team, remembered_token_team, sql_hooks
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,16 @@ class Workspaces:
     def set_home(self, team_id: str) -> None:
         with self._lock:
             self._home = team_id
+
+    def home_key(self) -> str:
+        """The home workspace's key for records ("" until it is known)."""
+        return self.home_team or ""
+
+    def on_installation(self, installation: Installation) -> None:
+        """An install (OAuth or the home token) was saved: resume what an uninstall paused."""
+        team_id = installation.team_id or installation.enterprise_id
+        if team_id:
+            self.installed(team_id)
 
     def key(self, team_id: str | None, enterprise_id: str | None = None, org_wide: bool = False) -> str:
         """The team id records of this request are kept under."""
@@ -137,6 +149,60 @@ def start_home_workspace(
     if moved:
         log.info("the single-workspace digests now belong to team %s", team_id)
     return team_id
+
+
+class InstallationSaver(Protocol):
+    def save(self, installation: Installation) -> None: ...
+
+
+class HomePosters(Protocol):
+    def set_home(self, team_id: str, poster: SlackPoster) -> None: ...
+
+
+class HomeWorkspace:
+    """SLACK_BOT_TOKEN's workspace, learnt at start-up (``start``): the database remembers which team
+    the token belongs to (so a restart while Slack is down keys records right), the single-workspace
+    records ("") move to it, and with OAuth the token is saved as that workspace's installation and
+    its poster is the home one."""
+
+    def __init__(
+        self,
+        workspaces: Workspaces,
+        store: Store,
+        poster: SlackPoster,
+        token: str,
+        clock: Callable[[], datetime],
+        *,
+        installations: InstallationSaver | None = None,
+        posters: HomePosters | None = None,
+    ) -> None:
+        self._workspaces = workspaces
+        self._store = store
+        self._poster = poster
+        self._token = token
+        self._clock = clock
+        self._installations = installations
+        self._posters = posters
+
+    def start(self) -> str | None:
+        if not self._token:
+            return None
+        db = sql_hooks(self._store)
+        token = self._token
+        return start_home_workspace(
+            self._workspaces,
+            self._poster.whoami,
+            remember=lambda team, enterprise: remember_token_team(db, token, team, enterprise, self._clock()),
+            remembered=lambda: remembered_token_team(db, token),
+            adopt=lambda team: adopt_default_team(db, team, self._clock()),
+            install=self._install if self._installations is not None else None,
+        )
+
+    def _install(self, answer: dict[str, object]) -> None:
+        if self._installations is not None:
+            self._installations.save(home_installation(answer, self._token))
+        if self._posters is not None:
+            self._posters.set_home(str(answer.get("team_id") or ""), self._poster)
 
 
 def home_installation(answer: dict[str, object], token: str) -> Installation:

@@ -40,6 +40,11 @@ class SlackPeople:
     def __init__(self, client_for: Callable[[str], WebClient | None]) -> None:
         self._client_for = client_for
 
+    @classmethod
+    def one_workspace(cls, client: WebClient) -> SlackPeople:
+        """Every team's users are looked up with ``client`` (SLACK_BOT_TOKEN's)."""
+        return cls(lambda _team: client)
+
     def _client(self, team_id: str) -> WebClient:
         client = self._client_for(team_id)
         if client is None:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from slack_sdk import WebClient
+
 from bot.metrics import Metrics
 from bot.slack.channels import SlackChannelDirectory
 from bot.slack.client import make_client, make_read_client
@@ -64,6 +66,11 @@ class TeamPosters:
             poster = SlackPoster(client, health, reader=reader)
             self._posters[team_id] = (token, poster)
             return poster
+
+    def reader(self, team_id: str) -> WebClient | None:
+        """The workspace's read-only client (None: newsbot is not installed there)."""
+        poster = self(team_id)
+        return None if poster is None else poster.reader
 
     def channels(self, team_id: str) -> SlackChannelDirectory | None:
         poster = self(team_id)
