@@ -35,6 +35,7 @@ from typing import Literal
 import yaml
 
 from bot.errors import QueryError
+from bot.text_distance import bigrams, edit_distance, trigrams
 
 MatchKind = Literal["topic", "alias", "prefix", "word", "typo", "none"]
 
@@ -77,50 +78,6 @@ def _allowed_edits(length: int) -> int:
     if length < 4:
         return 0
     return 1 if length < 8 else _MAX_EDITS
-
-
-def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Optimal-string-alignment distance: insert, delete, substitute, swap neighbours (each 1).
-
-    With ``limit``, only a band of width 2*limit+1 is computed and any distance above ``limit``
-    comes back as ``limit + 1`` (typo checks only care whether a word is within the limit).
-    """
-    if limit is None:
-        limit = max(len(a), len(b))
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    over = limit + 1
-    prev2: list[int] = []
-    prev = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i in range(1, len(a) + 1):
-        cur = [over] * (len(b) + 1)
-        if i <= limit:
-            cur[0] = i
-        row_best = cur[0]
-        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            best = prev[j - 1] if a[i - 1] == b[j - 1] else prev[j - 1] + 1
-            if prev[j] + 1 < best:
-                best = prev[j] + 1
-            if cur[j - 1] + 1 < best:
-                best = cur[j - 1] + 1
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and prev2[j - 2] + 1 < best:
-                best = prev2[j - 2] + 1
-            cur[j] = best if best < over else over
-            if best < row_best:
-                row_best = best
-        if row_best > limit:
-            return over
-        prev2, prev = prev, cur
-    return prev[len(b)]
-
-
-def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
-
-
-def _trigrams(text: str) -> frozenset[str]:
-    padded = f"  {text} "
-    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 class TopicMatcher:
@@ -173,10 +130,10 @@ class TopicMatcher:
         self._words = {w: frozenset(t) for w, t in words.items()}
         self._prefixes = {p: tuple(sorted(t)) for p, t in prefixes.items()}
         self._longest = max((len(s) for s in self._spellings), default=0)
-        self._grams = [(_trigrams(s), topics_) for s, topics_ in self._spellings.items()]
+        self._grams = [(trigrams(s), topics_) for s, topics_ in self._spellings.items()]
         self._by_length: dict[int, list[tuple[str, frozenset[str]]]] = {}
         for spelling in self._spellings:
-            self._by_length.setdefault(len(spelling), []).append((spelling, _bigrams(spelling)))
+            self._by_length.setdefault(len(spelling), []).append((spelling, bigrams(spelling)))
 
     @classmethod
     def default_aliases(cls) -> dict[str, str]:
@@ -328,7 +285,7 @@ class TopicMatcher:
         allowed = _allowed_edits(len(key)) if allowed is None else allowed
         if not allowed or len(key) > self._longest + allowed:
             return []
-        grams = _bigrams(key)
+        grams = bigrams(key)
         best, nearest = allowed + 1, []
         need = len(grams) - 3 * allowed
         nearby = (
@@ -352,7 +309,7 @@ class TopicMatcher:
     def _closest(self, key: str, n: int) -> tuple[str, ...]:
         if not key or n <= 0:
             return ()
-        grams = _trigrams(key)
+        grams = trigrams(key)
         scores: dict[str, float] = {}
         for spelling_grams, topics in self._grams:
             score = 2 * len(grams & spelling_grams) / (len(grams) + len(spelling_grams))

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from bot.errors import QueryError
-from bot.topics import TopicMatcher, edit_distance, normalize
+from bot.text_distance import edit_distance
+from bot.topics import TopicMatcher, normalize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 AI_TOPICS = (

@@ -40,7 +40,7 @@ from datetime import timedelta
 from bot.articles.fields import url_key
 from bot.compose.titles import title_tokens
 from bot.models import Article
-from bot.topics import edit_distance
+from bot.text_distance import edit_distance
 
 MERGE_WINDOW = timedelta(days=3)
 EXACT_MIN_WORDS = 3
