@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.compose.limits import check_view
+from bot.compose.block_checks import check_view
 
 MAX_MODAL_STACK = 3  # Slack keeps at most three views in a modal
 

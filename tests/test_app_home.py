@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.compose.limits import check_view
+from bot.compose.block_checks import check_view
 from bot.digests.spec import DigestSpec
 from bot.views import ids
 from tests.fakeslack import FakeSlack, Fault

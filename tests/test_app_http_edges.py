@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.compose.limits import check_payload
+from bot.compose.block_checks import check_payload
 from bot.listeners.share_action import SHARE_ACTION_ID
 from tests.fakeslack import FakeSlack
 from tests.slackbot import RunningBot, action_body, running_bot, signed_headers, wait_for

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.compose.limits import check_payload
+from bot.compose.block_checks import check_payload
 
 NOW = "2024-03-05T08:00Z"
 

@@ -8,17 +8,12 @@ from typing import Any
 import pytest
 
 from bot.compose import blocks as bk
-from bot.compose.limits import (
-    MAX_BLOCKS,
-    MAX_MESSAGE_TEXT,
-    check_payload,
-    enforce,
-    payload_urls,
-    total_text,
-    without_images,
-)
+from bot.compose.block_checks import check_payload
+from bot.compose.fitting import enforce, without_images
 from bot.compose.mrkdwn import slack_len
+from bot.compose.payload_texts import payload_urls, total_text
 from bot.compose.render import Templates, render_digest, render_query
+from bot.compose.slack_limits import MAX_BLOCKS, MAX_MESSAGE_TEXT
 from tests.compose_fixtures import answer, coverage, digest, story
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot.compose.limits import check_payload
+from bot.compose.block_checks import check_payload
 from bot.compose.render import Templates, render_digest, render_query
 from bot.errors import ConfigError
 from tests.compose_fixtures import answer, coverage, digest, story

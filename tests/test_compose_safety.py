@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from bot.articles import load_articles
+from bot.compose.block_checks import check_payload
 from bot.compose.digest import compose_digest
-from bot.compose.limits import check_payload, payload_urls
 from bot.compose.model import Story
 from bot.compose.mrkdwn import clean_url, escape, link, links_in, sanitize, trim_mrkdwn, unsafe_sequences
+from bot.compose.payload_texts import payload_urls
 from bot.compose.query import answer_query
 from bot.compose.render import Templates, render_digest, render_query
 from bot.compose.stories import StoryIndex

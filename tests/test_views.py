@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot.compose.limits import MAX_VIEW_BLOCKS, check_view
+from bot.compose.block_checks import check_view
 from bot.compose.render import Templates, render_query
+from bot.compose.slack_limits import MAX_VIEW_BLOCKS
 from bot.errors import QueryError
 from bot.views import ids
 from bot.views.data import AdminHomeData, DigestForm, DigestRow, HomeData, PersonalDigestView

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.compose import blocks as bk
-from bot.compose.limits import check_payload, check_view
+from bot.compose.block_checks import check_payload, check_view
 from bot.views.elements import actions, button, confirm, input_block, option
 
 View = dict[str, Any]

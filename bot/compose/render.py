@@ -16,17 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
 
 from bot.compose import blocks as bk
-from bot.compose.limits import (
-    MAX_ALT_TEXT,
-    MAX_BLOCKS,
-    check_payload,
-    enforce,
-    payload_urls,
-    story_count,
-    without_images,
-)
+from bot.compose.block_checks import check_payload
+from bot.compose.fitting import enforce, story_count, without_images
 from bot.compose.model import Digest, QueryAnswer, Story
 from bot.compose.mrkdwn import clean_url, clip, escape, link, one_line, sanitize, slack_date
+from bot.compose.payload_texts import payload_urls
+from bot.compose.slack_limits import MAX_ALT_TEXT, MAX_BLOCKS
 from bot.errors import ConfigError
 
 # Re-exported: callers that post a rendered payload need these beside the renderers.

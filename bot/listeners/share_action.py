@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 
-from bot.compose.limits import enforce
+from bot.compose.fitting import enforce
 from bot.errors import QueryError
 from bot.services.composing import QueryReply
 from bot.services.sharing import Delivery, deliver

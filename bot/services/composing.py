@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.compose.digest import compose_digest
-from bot.compose.limits import payload_urls
+from bot.compose.payload_texts import payload_urls
 from bot.compose.query import answer_query
 from bot.compose.render import Templates, render_digest, render_query
 from bot.digests.spec import DigestSpec

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.channel_refs import is_conversation_id, is_dm_id
-from bot.compose.limits import without_images as strip_images
+from bot.compose.fitting import without_images as strip_images
 from bot.slack.channels import find_channel, join_channel
 from bot.slack.health import PostingHealth
 from bot.slack.results import (

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.compose.blocks import Block, plain
-from bot.compose.limits import (
+from bot.compose.mrkdwn import clip
+from bot.compose.slack_limits import (
     MAX_BUTTON_TEXT,
     MAX_CONFIRM_BUTTON,
     MAX_CONFIRM_TEXT,
@@ -21,7 +22,6 @@ from bot.compose.limits import (
     MAX_OPTION_VALUE,
     MAX_PLACEHOLDER,
 )
-from bot.compose.mrkdwn import clip
 
 Element = dict[str, Any]
 

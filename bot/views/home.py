@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.channel_refs import is_channel_id
 from bot.compose import blocks as bk
-from bot.compose.limits import MAX_VIEW_BLOCKS
 from bot.compose.mrkdwn import clip, escape, one_line, slack_date
+from bot.compose.slack_limits import MAX_VIEW_BLOCKS
 from bot.views import ids
 from bot.views.data import DigestRow, HomeData, PersonalDigestView, TopicCount
 from bot.views.elements import actions, button, confirm

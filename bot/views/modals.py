@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.compose import blocks as bk
-from bot.compose.limits import MAX_PRIVATE_METADATA, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, MAX_VIEW_TITLE
 from bot.compose.mrkdwn import clip, escape, one_line
+from bot.compose.slack_limits import MAX_PRIVATE_METADATA, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, MAX_VIEW_TITLE
 from bot.digests.values import MAX_ITEMS
 from bot.errors import QueryError
 from bot.views import ids
