@@ -2,36 +2,39 @@
 
 Nothing here reads ``os.environ`` or the filesystem at import time: callers pass the environment
 (``Settings.from_env(os.environ, dotenv_path=DEFAULT_DOTENV)``), tests pass a plain dict.
-Values in the environment win over the .env file, as with any dotenv tool.
+Values in the environment win over the .env file, as with any dotenv tool. How each value is read
+and checked: bot.settings_values.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import math
-import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
-from urllib.parse import urlsplit
-
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
 
 from bot.articles.paths import sample_dir
 from bot.errors import ConfigError
-from bot.store.target import DEFAULT_DB, describe_db, parse_db
+from bot.settings_values import DEFAULT_SLACK_API_URL as DEFAULT_SLACK_API_URL
+from bot.settings_values import (
+    Parse,
+    db_target,
+    existing_file,
+    existing_folder,
+    existing_folders,
+    expanded_path,
+    fernet_key,
+    log_level,
+    merged_env,
+    number,
+    port_number,
+    reader,
+    slack_api_url,
+    user_ids,
+)
+from bot.store.target import DEFAULT_DB, describe_db
 
 DEFAULT_DOTENV = Path(".env")
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,9 @@ class Settings:
         ``require_signing_secret``: HTTP mode needs it; commands that only post (``newsbot post``)
         pass False. Socket Mode (``SLACK_APP_TOKEN`` set) never needs it.
         """
-        values = _merged(environ, dotenv_path)
+        values = merged_env(environ, dotenv_path)
         problems: list[str] = []
-        get, parse = _reader(values, problems)
+        get, parse = reader(values, problems)
 
         oauth_names = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
         client_id, client_secret, state_secret = (get(name) for name in oauth_names)
@@ -144,8 +147,8 @@ class Settings:
                 "SLACK_SIGNING_SECRET: missing (needed in HTTP mode; set SLACK_APP_TOKEN for Socket Mode)"
             )
 
-        api_url = parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url)
-        port = parse("PORT", 3000, _port)
+        api_url = parse("SLACK_API_URL", DEFAULT_SLACK_API_URL, slack_api_url)
+        port = parse("PORT", 3000, port_number)
         folders = Folders.parse(parse)
         settings = cls(
             slack_bot_token=bot_token or "",
@@ -155,52 +158,22 @@ class Settings:
             port=port,
             articles=folders.articles,
             db_path=folders.db_path,
-            admins=parse("NEWSBOT_ADMINS", frozenset(), _admins),
+            admins=parse("NEWSBOT_ADMINS", frozenset(), user_ids),
             digests_dir=folders.digests_dir,
             cache_path=folders.cache_path,
-            grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, _number(minimum=0.0, strict=False)),
-            reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, _number(minimum=0.0, strict=True)),
-            log_level=parse("LOG_LEVEL", "INFO", _log_level),
+            grace_hours=parse("NEWSBOT_GRACE_HOURS", 3.0, number(minimum=0.0, strict=False)),
+            reload_minutes=parse("NEWSBOT_RELOAD_MINUTES", 5.0, number(minimum=0.0, strict=True)),
+            log_level=parse("LOG_LEVEL", "INFO", log_level),
             feeds_path=folders.feeds_path,
             slack_client_id=client_id,
             slack_client_secret=client_secret,
             slack_state_secret=state_secret,
-            secret_key=parse("NEWSBOT_SECRET_KEY", None, _secret_key),
-            tick_seconds=parse("NEWSBOT_TICK_SECONDS", 15.0, _number(minimum=0.0, strict=True)),
+            secret_key=parse("NEWSBOT_SECRET_KEY", None, fernet_key),
+            tick_seconds=parse("NEWSBOT_TICK_SECONDS", 15.0, number(minimum=0.0, strict=True)),
         )
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
         return settings
-
-
-Get = Callable[[str], str | None]
-
-
-class Parse(Protocol):
-    def __call__(self, name: str, default: T, convert: Callable[[str], T]) -> T: ...
-
-
-def _reader(values: Mapping[str, str], problems: list[str]) -> tuple[Get, Parse]:
-    """``get(name)``: the stripped value or None; ``parse(name, default, convert)``: converted, or the
-    default with the problem noted (so one ConfigError can name every bad setting)."""
-
-    def get(name: str) -> str | None:
-        value = values.get(name)
-        if value is None or not value.strip():
-            return None
-        return value.strip()
-
-    def parse(name: str, default: T, convert: Callable[[str], T]) -> T:
-        raw = get(name)
-        if raw is None:
-            return default
-        try:
-            return convert(raw)
-        except ValueError as err:
-            problems.append(f"{name}: {err}")
-            return default
-
-    return get, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +198,7 @@ class Folders:
         """NEWSBOT_ARTICLES, NEWSBOT_DB, NEWSBOT_DIGESTS, NEWSBOT_CACHE (environment over .env),
         validated as ``Settings.from_env`` does; one ConfigError naming each bad one."""
         problems: list[str] = []
-        _, parse = _reader(_merged(environ, dotenv_path), problems)
+        _, parse = reader(merged_env(environ, dotenv_path), problems)
         folders = cls.parse(parse)
         if problems:
             raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
@@ -234,142 +207,17 @@ class Folders:
     @classmethod
     def parse(cls, parse: Parse) -> Folders:
         return cls(
-            articles=parse("NEWSBOT_ARTICLES", (), _article_roots),
-            db_path=parse("NEWSBOT_DB", DEFAULT_DB, _db),
-            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), _folder),
-            cache_path=parse("NEWSBOT_CACHE", None, _path),
-            feeds_path=parse("NEWSBOT_FEEDS", None, _file),
+            articles=parse("NEWSBOT_ARTICLES", (), existing_folders),
+            db_path=parse("NEWSBOT_DB", DEFAULT_DB, db_target),
+            digests_dir=parse("NEWSBOT_DIGESTS", Path("digests"), existing_folder),
+            cache_path=parse("NEWSBOT_CACHE", None, expanded_path),
+            feeds_path=parse("NEWSBOT_FEEDS", None, existing_file),
         )
 
 
 def article_roots(articles: tuple[Path, ...]) -> tuple[Path, ...]:
     """The folders to load: the configured ones, else the bundled sample (the one place that says so)."""
     return articles or (sample_dir(),)
-
-
-def split_paths(raw: str) -> tuple[Path, ...]:
-    """Folders separated by os.pathsep, each with ``~`` expanded (NEWSBOT_ARTICLES, --articles)."""
-    return tuple(Path(part.strip()).expanduser() for part in raw.split(os.pathsep) if part.strip())
-
-
-def _path(raw: str) -> Path:
-    return Path(raw).expanduser()
-
-
-def _db(raw: str) -> Path | str:
-    target = parse_db(raw)
-    return target.expanduser() if isinstance(target, Path) else target
-
-
-def _merged(environ: Mapping[str, str], dotenv_path: Path | str | None) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    if dotenv_path is not None and Path(dotenv_path).is_file():
-        merged.update(_read_dotenv(Path(dotenv_path)))
-    merged.update(environ)
-    return merged
-
-
-def _read_dotenv(path: Path) -> dict[str, str]:
-    """The NAME=value pairs of a .env file; ConfigError naming the file and each line it cannot use."""
-    form = "a .env file holds NAME=value lines, as in .env.example"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; {form}") from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror or err}); {form}") from None
-    bad = [
-        f"{path} line {b.original.line}: not NAME=value: {b.original.string.strip()[:60]!r}"
-        for b in parse_stream(io.StringIO(text))
-        if b.error
-    ]
-    if bad:
-        raise ConfigError("invalid settings file:\n  " + "\n  ".join([*bad, form]))
-    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
-
-
-def _api_url(raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an http(s) URL: {raw!r} (e.g. {DEFAULT_SLACK_API_URL})")
-    # WebClient appends the method name to the base URL, so the slash matters.
-    return raw if raw.endswith("/") else raw + "/"
-
-
-def _port(raw: str) -> int:
-    try:
-        port = int(raw)
-    except ValueError:
-        raise ValueError(f"not a port number: {raw!r}") from None
-    if not 1 <= port <= 65535:
-        raise ValueError(f"port out of range 1-65535: {port}")
-    return port
-
-
-def _article_roots(raw: str) -> tuple[Path, ...]:
-    roots = split_paths(raw)
-    missing = [str(root) for root in roots if not root.is_dir()]
-    if missing:
-        raise ValueError(f"not a folder: {', '.join(missing)}")
-    return roots
-
-
-def _folder(raw: str) -> Path:
-    # Only a folder that was named explicitly must exist; the default ./digests is optional.
-    path = Path(raw).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"not a folder: {raw}")
-    return path
-
-
-def _file(raw: str) -> Path:
-    path = Path(raw).expanduser()
-    if not path.is_file():
-        raise ValueError(f"not a file: {raw} (a YAML list of feeds, e.g. feeds.example.yaml)")
-    return path
-
-
-def _admins(raw: str) -> frozenset[str]:
-    ids = [part.strip() for part in raw.split(",") if part.strip()]
-    bad = [user for user in ids if not _USER_ID.match(user)]
-    if bad:
-        raise ValueError(f"not Slack user IDs (U… or W…): {', '.join(bad)}")
-    return frozenset(ids)
-
-
-def _number(*, minimum: float, strict: bool) -> Callable[[str], float]:
-    def convert(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"not a number: {raw!r}") from None
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {raw!r}")
-        if value < minimum or (strict and value == minimum):
-            raise ValueError(f"must be {'above' if strict else 'at least'} {minimum:g}: {raw!r}")
-        return value
-
-    return convert
-
-
-def _secret_key(raw: str) -> str | None:
-    from cryptography.fernet import Fernet  # loads only when a key is set
-
-    try:
-        Fernet(raw.encode())
-    except ValueError:
-        raise ValueError(
-            "not a Fernet key (32 url-safe base64-encoded bytes); make one with python -c "
-            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-        ) from None
-    return raw
-
-
-def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in _LOG_LEVELS:
-        raise ValueError(f"unknown level {raw!r} (one of {', '.join(_LOG_LEVELS)})")
-    return level
 
 
 def configure_logging(settings: Settings) -> None:

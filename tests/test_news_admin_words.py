@@ -8,7 +8,7 @@ import pytest
 
 from bot.digests.spec import DigestSpec
 from bot.errors import ChannelProblem, ChannelProblemKind, DigestProblem, DigestProblemKind
-from bot.listeners.news_admin_command import (
+from bot.listeners.news_admin_words import (
     absent_topic_text,
     channel_problem_text,
     digest_problem_text,

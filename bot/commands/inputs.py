@@ -17,7 +17,8 @@ from typing import Any, TextIO
 from bot.articles import LoadResult, default_cache_path, display_path, load_articles
 from bot.compose.terminal import render_text
 from bot.errors import QueryError
-from bot.settings import Folders, split_paths
+from bot.settings import Folders
+from bot.settings_values import split_paths
 
 # Below this many files a load is quick enough that a progress line would only flicker.
 PROGRESS_MIN_FILES = 3000

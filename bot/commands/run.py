@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.app import build_app
 from bot.digests.spec import DigestSpec
 from bot.errors import ConfigError, NewsbotError
-from bot.listeners.news_admin_command import follow_up_text
+from bot.listeners.news_admin_words import follow_up_text
 from bot.services.posting import PostOutcome
 from bot.settings import DEFAULT_DOTENV, Settings, configure_logging
 from bot.wiring import Services, build_services

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.errors import ChannelProblem, DigestProblem, QueryError
 from bot.listeners.admin_guard import interaction_user
 from bot.listeners.home_tab import HomeTab
-from bot.listeners.news_admin_command import channel_problem_text, digest_problem_text
+from bot.listeners.news_admin_words import channel_problem_text, digest_problem_text
 from bot.services.forms import ChannelFormResult
 from bot.services.personal import FormResult
 from bot.views import ids

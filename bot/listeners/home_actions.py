@@ -23,8 +23,8 @@ from bot.grammar.news_admin import AdminCommand
 from bot.listeners.admin_guard import interaction_user
 from bot.listeners.home_tab import HomeTab
 from bot.listeners.modal_views import DigestModals, open_view, update_view
-from bot.listeners.news_admin_command import (
-    Subscriptions,
+from bot.listeners.news_admin_command import Subscriptions
+from bot.listeners.news_admin_words import (
     channel_problem_text,
     digest_problem_text,
     follow_up_text,

@@ -3,7 +3,8 @@
 Who may call what is decided before this (bot.listeners.admin_guard); every method here trusts
 its caller. A request that cannot be done raises a typed error with fields (``ChannelProblem``,
 ``DigestProblem``; the listener words them) or, from the grammar's value parsers, a ``QueryError``.
-Nothing is saved unless the whole request is valid and the bot can post in the channel.
+Nothing is saved unless the whole request is valid and the bot can post in the channel (the channel
+rules: bot.services.channel_access).
 
 Precedence: a digest defined in digests/*.yaml belongs to the file. `/news-admin` refuses to change
 or remove it (the error names the file), and at start-up the file's definition replaces a
@@ -19,21 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.channel_refs import ChannelRef, is_dm_id, stored_ref
+from bot.channel_refs import ChannelRef, stored_ref
 from bot.digests.spec import DigestSpec
 from bot.digests.values import absent_topics
-from bot.errors import (
-    ChannelLookupError,
-    ChannelProblem,
-    ChannelProblemKind,
-    DigestProblem,
-    DigestProblemKind,
-    QueryError,
-)
+from bot.errors import DigestProblem, DigestProblemKind, QueryError
 from bot.grammar.news_admin import USAGES, AdminCommand, resolve_subscribe
+from bot.services.channel_access import ChannelAccess, ChannelDirectory, keys_of
 from bot.services.personal import reset_fields
 from bot.services.posting import PostOutcome
-from bot.slack.channels import ChannelInfo
 from bot.store.base import Store
 from bot.store.codec import spec_diff
 from bot.topics import TopicMatcher
@@ -58,19 +52,6 @@ class PostNow(Protocol):
 
 # (digest, its final outcome): how a post that was deferred at first ended.
 FollowUp = Callable[[DigestSpec, PostOutcome], None]
-
-
-class ChannelDirectory(Protocol):
-    """The Slack channel look-ups the admin service needs (bot.slack implements it over WebClient)."""
-
-    def info(self, channel_id: str) -> ChannelInfo | None:
-        """None when Slack does not show the bot the channel (unknown, or private without the bot)."""
-
-    def find_by_name(self, name: str) -> ChannelInfo | None:
-        """The channel called ``name`` (no '#'), or None."""
-
-    def join(self, channel_id: str) -> None:
-        """Join a public channel; raises ChannelLookupError when Slack refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +100,7 @@ class SubscriptionService:
         post_now: PostNow,
     ) -> None:
         self._store = store
-        self._channels = channels
-        self._channels_for: Callable[[str], ChannelDirectory | None] | None = None
+        self._channels = ChannelAccess(channels)
         self._matcher = matcher_provider
         self._previewer = previewer
         self._post_now = post_now
@@ -149,11 +129,12 @@ class SubscriptionService:
         if existing is not None and existing.recipient is not None:
             raise _personal(existing, cmd)
         if cmd.channel is not None:
-            channel = self._lookup(team_id, cmd.channel)
+            channel = self._channels.lookup(team_id, cmd.channel)
         elif existing is not None:
-            channel = self._lookup(team_id, stored_ref(existing.channel))
+            channel = self._channels.lookup(team_id, stored_ref(existing.channel))
         else:
-            channel = self._lookup(team_id, ChannelRef(command_channel_id, command_channel_name), here=True)
+            here = ChannelRef(command_channel_id, command_channel_name)
+            channel = self._channels.lookup(team_id, here, here=True)
         name = cmd.name or channel.name
         existing = self._store.get_digest(team_id, name)
         if existing is not None and existing.source == "file":
@@ -175,7 +156,7 @@ class SubscriptionService:
             created_by=user_id,
         )
         spec = dataclasses.replace(spec, enabled=True, origin=None)  # subscribing again re-enables it
-        joined = self._ensure_member(team_id, channel)
+        joined = self._channels.ensure_member(team_id, channel)
         if spec != existing:
             self._store.save_digest(spec, actor=user_id, now=now)
         changes = spec_diff(existing, spec) if existing is not None else {}
@@ -263,46 +244,13 @@ class SubscriptionService:
             results.append(PostNowResult(spec, outcome))
         return results
 
+    def per_workspace(self, channels_for: Callable[[str], ChannelDirectory | None]) -> None:
+        """Look channels up with each workspace's own token (multi-workspace installs)."""
+        self._channels.per_workspace(channels_for)
+
     # --- helpers -------------------------------------------------------------------------------
     def _channel_digests(self, team_id: str) -> list[DigestSpec]:
         return [s for s in self._store.list_digests(team_id) if s.recipient is None]
-
-    def per_workspace(self, channels_for: Callable[[str], ChannelDirectory | None]) -> None:
-        """Look channels up with each workspace's own token (multi-workspace installs)."""
-        self._channels_for = channels_for
-
-    def _directory(self, team_id: str) -> ChannelDirectory:
-        if self._channels_for is None:
-            return self._channels
-        directory = self._channels_for(team_id)
-        if directory is None:
-            raise ChannelLookupError("newsbot is not installed in this workspace", code="not_installed")
-        return directory
-
-    def _lookup(self, team_id: str, ref: ChannelRef, *, here: bool = False) -> ChannelInfo:
-        if here and is_dm_id(ref.id or ""):
-            raise ChannelProblem(ChannelProblemKind.DIRECT_MESSAGE)
-        directory = self._directory(team_id)
-        info = directory.info(ref.id) if ref.id else directory.find_by_name(ref.name or "")
-        if info is None:
-            raise ChannelProblem(ChannelProblemKind.NOT_VISIBLE, channel="" if here else str(ref))
-        if info.is_archived:
-            raise ChannelProblem(ChannelProblemKind.ARCHIVED, channel=f"<#{info.id}>")
-        return info
-
-    def _ensure_member(self, team_id: str, channel: ChannelInfo) -> bool:
-        """Join a public channel; a private one needs an invitation (nothing is saved until then)."""
-        if channel.is_member:
-            return False
-        if channel.is_private:
-            raise ChannelProblem(ChannelProblemKind.PRIVATE_NOT_MEMBER, channel=f"<#{channel.id}>")
-        try:
-            self._directory(team_id).join(channel.id)
-        except ChannelLookupError as err:
-            raise ChannelProblem(
-                ChannelProblemKind.JOIN_REFUSED, channel=f"<#{channel.id}>", code=err.code
-            ) from err
-        return True
 
     def _targets(self, team_id: str, cmd: AdminCommand, here: ChannelRef) -> list[DigestSpec]:
         """The digest named by ``name=``, else every digest of the given (or the current) channel."""
@@ -310,7 +258,7 @@ class SubscriptionService:
             spec = self._store.get_digest(team_id, cmd.name)
             if spec is None or spec.recipient is not None:
                 raise DigestProblem(DigestProblemKind.NO_SUCH_DIGEST, action=cmd.action, name=cmd.name)
-            if cmd.channel is not None and not self._channel_keys(team_id, cmd.channel) & _keys_of(
+            if cmd.channel is not None and not self._channels.keys(team_id, cmd.channel) & keys_of(
                 spec.channel
             ):
                 raise DigestProblem(
@@ -322,8 +270,8 @@ class SubscriptionService:
                 )
             return [spec]
         ref = cmd.channel or here
-        keys = self._channel_keys(team_id, ref)
-        found = [s for s in self._channel_digests(team_id) if keys & _keys_of(s.channel)]
+        keys = self._channels.keys(team_id, ref)
+        found = [s for s in self._channel_digests(team_id) if keys & keys_of(s.channel)]
         if not found:
             raise DigestProblem(
                 DigestProblemKind.NONE_IN_CHANNEL,
@@ -331,19 +279,6 @@ class SubscriptionService:
                 channel="" if cmd.channel is None else str(ref),
             )
         return found
-
-    def _channel_keys(self, team_id: str, ref: ChannelRef) -> frozenset[str]:
-        """Every way a digest may name the channel (its ID, its name); a deleted channel keeps its ID."""
-        keys = {k for k in (ref.id, ref.name) if k}
-        directory = self._directory(team_id)
-        info = directory.info(ref.id) if ref.id else directory.find_by_name(ref.name or "")
-        if info is not None:
-            keys |= {info.id, info.name}
-        return frozenset(keys)
-
-
-def _keys_of(channel: str) -> frozenset[str]:
-    return frozenset({channel.removeprefix("#")})
 
 
 def _expect(cmd: AdminCommand, action: str) -> None:
