@@ -178,13 +178,7 @@ def bench_manual(count: int = 200, timeout: float = 120.0, seed: int = 42) -> bo
     baseline = run_manual(count, faults=False, timeout=timeout)
     print(_line("baseline (no faults):", baseline, "settled and reported"))
     faulty = run_manual(count, faults=True, timeout=timeout, seed=seed)
-    print(_line("with injected faults:", faulty, "settled and reported"))
-    print("  calls to the stand-in in the faulty run:")
-    for line in _calls_summary(faulty.calls):
-        print(line)
-    ok = all(r.seconds is not None and r.duplicates == 0 and r.misses == 0 for r in (baseline, faulty))
-    print("  result:", "OK (no duplicate, no miss, every asker told)" if ok else "FAILED")
-    return ok
+    return _report(baseline, faulty, "settled and reported", "OK (no duplicate, no miss, every asker told)")
 
 
 def _inject_faults(fake: FakeSlack) -> None:
@@ -220,6 +214,18 @@ def _line(label: str, result: RunResult, verb: str = "posted") -> str:
     )
 
 
+def _report(baseline: RunResult, faulty: RunResult, verb: str, ok_text: str) -> bool:
+    """Print the faulty run and its calls (the baseline is printed as soon as it ends); True when
+    both finished with 0 duplicates/misses."""
+    print(_line("with injected faults:", faulty, verb))
+    print("  calls to the stand-in in the faulty run:")
+    for line in _calls_summary(faulty.calls):
+        print(line)
+    ok = all(r.seconds is not None and r.duplicates == 0 and r.misses == 0 for r in (baseline, faulty))
+    print("  result:", ok_text if ok else "FAILED")
+    return ok
+
+
 def _calls_summary(calls: Counter[tuple[str, str]]) -> list[str]:
     lines = []
     for method in sorted({m for m, _ in calls}):
@@ -240,13 +246,7 @@ def bench_digests(count: int = 200, tick_seconds: int = 15, timeout: float = 120
     baseline = run(count, faults=False, tick_seconds=tick_seconds, timeout=timeout)
     print(_line("baseline (no faults):", baseline))
     faulty = run(count, faults=True, tick_seconds=tick_seconds, timeout=timeout, seed=seed)
-    print(_line("with injected faults:", faulty))
-    print("  calls to the stand-in in the faulty run:")
-    for line in _calls_summary(faulty.calls):
-        print(line)
-    ok = all(r.seconds is not None and r.duplicates == 0 and r.misses == 0 for r in (baseline, faulty))
-    print("  result:", "OK (no duplicate, no miss)" if ok else "FAILED")
-    return ok
+    return _report(baseline, faulty, "posted", "OK (no duplicate, no miss)")
 
 
 def _news_latency() -> Any:

@@ -39,13 +39,19 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}/feed.xml"  # nothing listens there any more
 
 
-def test_rss_and_atom_entries_become_article_files_that_load_back_with_every_field(
-    server: FeedServer, tmp_path: Path
-) -> None:
+def _rss_and_atom(server: FeedServer) -> tuple[str, str]:
+    """The RSS feed (with an ETag) and the Atom feed (with a Last-Modified) the reader tests read."""
     rss = server.add("/forbes.xml", Route(fixture("rss2.xml"), RSS, etag='"v1"'))
     atom = server.add(
         "/zdnet.xml", Route(fixture("atom.xml"), ATOM, last_modified="Thu, 23 Apr 2020 12:00:00 GMT")
     )
+    return rss, atom
+
+
+def test_rss_and_atom_entries_become_article_files_that_load_back_with_every_field(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    rss, atom = _rss_and_atom(server)
     out = tmp_path / "feeds"
     feeds = [FeedSource(rss, name="Forbes", topics=("AI",), quality=87), FeedSource(atom)]
     reports = FeedReader(out, known_topics=lambda: ["AI in Robotics"]).read(feeds, NOW)
@@ -93,10 +99,7 @@ def test_rss_and_atom_entries_become_article_files_that_load_back_with_every_fie
 def test_a_second_fetch_sends_the_validators_and_writes_nothing_on_304(
     server: FeedServer, tmp_path: Path
 ) -> None:
-    rss = server.add("/forbes.xml", Route(fixture("rss2.xml"), RSS, etag='"v1"'))
-    atom = server.add(
-        "/zdnet.xml", Route(fixture("atom.xml"), ATOM, last_modified="Thu, 23 Apr 2020 12:00:00 GMT")
-    )
+    rss, atom = _rss_and_atom(server)
     out = tmp_path / "feeds"
     feeds = [FeedSource(rss), FeedSource(atom)]
     FeedReader(out).read(feeds, NOW)

@@ -63,6 +63,13 @@ def start(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def _reap(process: subprocess.Popen[str]) -> None:
+    """Kill ``process`` if a test left it running, and wait for it."""
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
 def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigterm(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -96,9 +103,7 @@ def test_run_serves_signed_requests_reloads_on_sighup_and_stops_cleanly_on_sigte
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        _reap(process)
     assert process.returncode == 0, output
     assert "stopped" in output, output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
@@ -268,9 +273,7 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
         assert sent, early
         fake_slack.add_messages("C100", 250)  # a busy channel: the digest is now past the newest 200
     finally:
-        if first.poll() is None:
-            first.kill()
-            first.communicate()
+        _reap(first)
 
     second = start(tmp_path, {**environ, "PORT": str(free_port())})
     try:
@@ -289,9 +292,7 @@ def test_sigkill_right_after_slack_accepted_a_post_then_a_restart_posts_it_once(
         second.send_signal(signal.SIGTERM)
         output, _ = second.communicate(timeout=30)
     finally:
-        if second.poll() is None:
-            second.kill()
-            second.communicate()
+        _reap(second)
     assert posted, output
     [message] = [m for m in fake_slack.messages("C100") if m.get("metadata")]
     assert posted.ts == message["ts"] and posted.attempts == 2
@@ -334,9 +335,7 @@ def test_a_manual_post_deferred_when_newsbot_was_killed_is_posted_after_the_rest
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
     finally:
-        if first.poll() is None:
-            first.kill()
-            first.communicate()
+        _reap(first)
 
     second = start(tmp_path, {**environ, "PORT": str(free_port())})
     try:
@@ -344,9 +343,7 @@ def test_a_manual_post_deferred_when_newsbot_was_killed_is_posted_after_the_rest
         second.send_signal(signal.SIGTERM)
         output, _ = second.communicate(timeout=30)
     finally:
-        if second.poll() is None:
-            second.kill()
-            second.communicate()
+        _reap(second)
     assert told, output
     assert "Posted *newsroom*" in told[0]["text"] and "after Slack asked me to wait" in told[0]["text"]
     digests = [m for m in fake_slack.messages("CNEWS0001") if m.get("metadata")]
@@ -372,9 +369,7 @@ def test_run_publishes_the_home_tab_admin_and_member_views_differ(
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        _reap(process)
     assert admin and member  # both passed check_view in the stand-in
     assert "New channel digest" in json.dumps(admin)
     assert "New channel digest" not in json.dumps(member) and "Your digest" in json.dumps(member)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -34,19 +33,13 @@ def register(subparsers: Any) -> None:
         "so) and every digest file is valid (a warning about a topic no article has is fine), 2 when "
         "a folder cannot be read or a digest file is invalid.",
     )
-    parser.add_argument(
-        "--articles",
-        metavar="DIR",
-        help=f"article folder(s), several separated by {os.pathsep!r} "
-        "(default: $NEWSBOT_ARTICLES, else the bundled sample articles)",
-    )
-    parser.add_argument(
+    inputs.add_articles_arg(parser, sample="the bundled sample articles")
+    inputs.add_dir_arg(
+        parser,
         "--digests",
-        metavar="DIR",
-        type=Path,
-        help="digests folder to validate (default: $NEWSBOT_DIGESTS, else ./digests when it exists)",
+        "digests folder to validate (default: $NEWSBOT_DIGESTS, else ./digests when it exists)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    inputs.add_json_arg(parser, help=inputs.SUMMARY_JSON_HELP)
     parser.set_defaults(handler=run)
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.commands import inputs
 from bot.errors import QueryError
 
 
@@ -27,20 +28,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--feeds", metavar="FILE", type=Path, help="a feeds file (default when no FEED_URL: $NEWSBOT_FEEDS)"
     )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        type=Path,
-        help="folder for the article files (default: the first $NEWSBOT_ARTICLES folder's feeds/)",
+    inputs.add_dir_arg(
+        parser, "--out", "folder for the article files (default: the first $NEWSBOT_ARTICLES folder's feeds/)"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    inputs.add_json_arg(parser, help=inputs.SUMMARY_JSON_HELP)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Here, not at the top: the CLI imports every command module to build its parser, and the feed
     # stack (feedparser, defusedxml, a process pool) should load only when `fetch` runs.
-    from bot.commands import inputs
     from bot.feeds.reader import FeedReader
     from bot.feeds.service import article_topics, choose_feeds, default_out
 

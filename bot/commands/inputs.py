@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.articles import LoadResult, default_cache_path, display_path, load_articles
+from bot.articles.fields import FIRST_YEAR, LAST_YEAR
 from bot.compose.terminal import render_text
 from bot.errors import QueryError
 from bot.settings import Folders
@@ -22,7 +23,6 @@ from bot.settings_values import split_paths
 
 # Below this many files a load is quick enough that a progress line would only flicker.
 PROGRESS_MIN_FILES = 3000
-FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
 def add_clock_arg(parser: argparse.ArgumentParser) -> None:
@@ -34,17 +34,28 @@ def add_clock_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_articles_arg(parser: argparse.ArgumentParser) -> None:
+def add_articles_arg(parser: argparse.ArgumentParser, sample: str = "the bundled sample") -> None:
     parser.add_argument(
         "--articles",
         metavar="DIR",
         help=f"article folder(s), several separated by {os.pathsep!r} "
-        "(default: $NEWSBOT_ARTICLES, else the bundled sample)",
+        f"(default: $NEWSBOT_ARTICLES, else {sample})",
     )
 
 
-def add_json_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print exactly the chat.postMessage payload")
+def add_dir_arg(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """A folder option (``flag DIR``) given as a Path."""
+    parser.add_argument(flag, metavar="DIR", type=Path, help=help)
+
+
+SUMMARY_JSON_HELP = "print one JSON object instead of a summary"
+
+
+PAYLOAD_JSON_HELP = "print exactly the chat.postMessage payload"
+
+
+def add_json_arg(parser: argparse.ArgumentParser, help: str = PAYLOAD_JSON_HELP) -> None:
+    parser.add_argument("--json", action="store_true", help=help)
 
 
 def parse_now(text: str) -> datetime:

@@ -33,12 +33,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--max-items", metavar="N", type=int, help="number of stories (default: the digest's)"
     )
-    parser.add_argument(
-        "--digests",
-        metavar="DIR",
-        type=Path,
-        help="digests folder (default: $NEWSBOT_DIGESTS, else ./digests)",
-    )
+    inputs.add_dir_arg(parser, "--digests", "digests folder (default: $NEWSBOT_DIGESTS, else ./digests)")
     inputs.add_clock_arg(parser)
     inputs.add_articles_arg(parser)
     inputs.add_json_arg(parser)

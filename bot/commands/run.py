@@ -114,7 +114,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None, handle_sig
     feeds_thread: threading.Thread | None = None  # feeds (issue 11)
     try:
         feeds = _feed_poller(settings, services)  # feeds (issue 11): None unless NEWSBOT_FEEDS is set
-        snapshot = services.reload()
+        snapshot = services.reload(sync_digests=False)  # digests/*.yaml below, once the workspace is known
         # Which workspace SLACK_BOT_TOKEN serves (auth.test); the records of "" move to it, and
         # digests/*.yaml belong to it from now on.
         services.start_workspaces()

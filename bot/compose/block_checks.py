@@ -130,11 +130,9 @@ def _check_block(where: str, block: Any, rules: Rules) -> list[str]:
             return [*findings, f"{where}.elements: context needs 1..{MAX_CONTEXT_ELEMENTS} elements"]
         if len(elements) > MAX_CONTEXT_ELEMENTS:
             findings.append(f"{where}.elements: {len(elements)} > {MAX_CONTEXT_ELEMENTS}")
-        for j, element in enumerate(elements):
-            if rules.view and isinstance(element, dict) and element.get("type") not in CONTEXT_ELEMENTS:
-                findings.append(f"{where}.elements[{j}]: a context holds only text and images")
-                continue
-            findings += check_element(f"{where}.elements[{j}]", element, rules)
+        findings += _check_elements(
+            where, elements, rules, CONTEXT_ELEMENTS, "a context holds only text and images"
+        )
     elif kind == "image":
         findings += check_image(where, block)
     elif kind == "actions":
@@ -151,9 +149,21 @@ def _check_actions(where: str, block: dict[str, Any], rules: Rules) -> list[str]
     findings: list[str] = []
     if len(elements) > MAX_ACTIONS_ELEMENTS:
         findings.append(f"{where}.elements: {len(elements)} > {MAX_ACTIONS_ELEMENTS}")
+    findings += _check_elements(
+        where, elements, rules, INTERACTIVE_ELEMENTS, "{kind!r} cannot go in an actions block"
+    )
+    return findings
+
+
+def _check_elements(
+    where: str, elements: list[Any], rules: Rules, allowed: frozenset[str], refusal: str
+) -> list[str]:
+    """Each element of a context or actions block; in a view, one whose type is not ``allowed`` is
+    refused with ``refusal`` ({kind}: its type) instead of being checked."""
+    findings: list[str] = []
     for j, element in enumerate(elements):
-        if rules.view and isinstance(element, dict) and element.get("type") not in INTERACTIVE_ELEMENTS:
-            findings.append(f"{where}.elements[{j}]: {element.get('type')!r} cannot go in an actions block")
+        if rules.view and isinstance(element, dict) and element.get("type") not in allowed:
+            findings.append(f"{where}.elements[{j}]: " + refusal.format(kind=element.get("type")))
             continue
         findings += check_element(f"{where}.elements[{j}]", element, rules)
     return findings

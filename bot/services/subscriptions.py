@@ -124,10 +124,7 @@ class SubscriptionService:
         existing digest (a "New channel digest" form must not overwrite one by its name)."""
         _expect(cmd, "subscribe")
         existing = self._store.get_digest(team_id, cmd.name) if cmd.name else None
-        if existing is not None and existing.source == "file":
-            raise _file_owned(existing, cmd, "change")
-        if existing is not None and existing.recipient is not None:
-            raise _personal(existing, cmd)
+        _refuse_unchangeable(existing, cmd)
         if cmd.channel is not None:
             channel = self._channels.lookup(team_id, cmd.channel)
         elif existing is not None:
@@ -137,10 +134,7 @@ class SubscriptionService:
             channel = self._channels.lookup(team_id, here, here=True)
         name = cmd.name or channel.name
         existing = self._store.get_digest(team_id, name)
-        if existing is not None and existing.source == "file":
-            raise _file_owned(existing, cmd, "change")
-        if existing is not None and existing.recipient is not None:
-            raise _personal(existing, cmd)
+        _refuse_unchangeable(existing, cmd)
         if existing is not None and new:
             raise QueryError(
                 f"name: a digest called {name!r} already exists; pick another name, or edit that one "
@@ -284,6 +278,14 @@ class SubscriptionService:
 def _expect(cmd: AdminCommand, action: str) -> None:
     if cmd.action != action:
         raise QueryError(f"Expected {action}, got {cmd.action}. Usage: {USAGES[action]}")
+
+
+def _refuse_unchangeable(existing: DigestSpec | None, cmd: AdminCommand) -> None:
+    """A digest /news-admin subscribe may not change: one from digests/*.yaml, or someone's personal one."""
+    if existing is not None and existing.source == "file":
+        raise _file_owned(existing, cmd, "change")
+    if existing is not None and existing.recipient is not None:
+        raise _personal(existing, cmd)
 
 
 def _personal(spec: DigestSpec, cmd: AdminCommand) -> QueryError:

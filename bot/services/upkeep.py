@@ -47,13 +47,16 @@ class Reloader:
         self._team = team
         self._logged_warnings: frozenset[str] = frozenset()  # each warning once, not every reload
 
-    def __call__(self) -> Snapshot:
+    def __call__(self, *, sync_digests: bool = True) -> Snapshot:
+        """``sync_digests=False``: the articles only (start-up syncs digests/*.yaml once it knows the
+        workspace they belong to; reading the folder before that would be done twice)."""
         started = time.perf_counter()
         snapshot = self._catalog.reload()
         if self._metrics is not None:
             self._metrics.article_load_seconds.observe(time.perf_counter() - started)
             self._metrics.articles.set(snapshot.articles)
-        self.sync_file_digests(snapshot)
+        if sync_digests:
+            self.sync_file_digests(snapshot)
         if not self._health.status().ok:  # paused or unreachable: notice when Slack is back
             self._check_auth()
         return snapshot
